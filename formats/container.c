@@ -1,0 +1,276 @@
+/* See container.h. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+
+/* ovftool writes chunks as NAME.000000000 upward (DSP0243 chunkSize). */
+#define CHUNK_DIGITS 9
+/* A disk split into more chunks than this is not something any producer
+ * writes (at the smallest sane chunk size it is terabytes). */
+#define MAX_CHUNKS 100000
+
+struct container *
+container_dir_of (const char *file, struct v2_error *e)
+{
+  CLEANUP_FREE char *copy = strdup (file);
+  struct container *c = calloc (1, sizeof *c);
+  const char *dir;
+
+  if (copy == NULL || c == NULL) {
+    free (c);
+    v2_err (e, ENOMEM, "%s: out of memory", file);
+    return NULL;
+  }
+  dir = dirname (copy);
+  c->path = strdup (dir);
+  c->dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->path == NULL || c->dirfd == -1) {
+    v2_err (e, errno, "%s: %s", dir, strerror (errno));
+    container_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+struct container *
+container_open_ova (const char *path, struct v2_error *e)
+{
+  struct container *c = calloc (1, sizeof *c);
+  int fd;
+
+  if (c == NULL) {
+    v2_err (e, ENOMEM, "%s: out of memory", path);
+    return NULL;
+  }
+  c->dirfd = -1;
+  c->path = strdup (path);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd == -1) {
+    v2_err (e, errno, "%s: %s", path, strerror (errno));
+    container_free (c);
+    return NULL;
+  }
+  c->tar = source_from_fd (path, fd, e);
+  if (c->tar == NULL || tar_read_index (c->tar, &c->idx, e) == -1) {
+    container_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+void
+container_free (struct container *c)
+{
+  if (c == NULL)
+    return;
+  if (c->dirfd >= 0)
+    close (c->dirfd);
+  tar_index_free (&c->idx);
+  source_free (c->tar);
+  free (c->path);
+  free (c);
+}
+
+/* Lexical checks first, so the message says why. */
+static int
+check_name (const char *name, const char *ref, struct v2_error *e)
+{
+  const char *p;
+
+  if (name[0] == '\0')
+    return v2_err (e, EINVAL, "%s is empty", ref);
+  if (strstr (name, "://"))
+    return v2_err (e, EINVAL, "%s '%s' is a URL; only files inside the "
+                   "source can be used", ref, name);
+  if (name[0] == '/' || name[0] == '\\')
+    return v2_err (e, EPERM, "%s '%s' escapes the source directory "
+                   "(absolute path or device)", ref, name);
+  for (p = name; *p; ) {
+    size_t n = strcspn (p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return v2_err (e, EPERM, "%s '%s' escapes the source directory",
+                     ref, name);
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  return 0;
+}
+
+/* Open NAME beneath the directory: openat2 RESOLVE_BENEATH refuses any
+ * symlink or ".." that would leave it (Linux 5.6). */
+static int
+open_beneath (const struct container *c, const char *name)
+{
+  struct open_how how = {
+    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = (int) syscall (SYS_openat2, c->dirfd, name, &how, sizeof how);
+
+  if (fd >= 0) {
+    /* O_NONBLOCK only kept a FIFO from blocking the open. */
+    int fl = fcntl (fd, F_GETFL);
+    if (fl != -1)
+      fcntl (fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  return fd;
+}
+
+/* One file, no chunk logic.  Returns NULL with errno ENOENT (and no
+ * message) when it does not exist, so the caller can try chunks. */
+static struct source *
+open_one (const struct container *c, const char *name, const char *ref,
+          struct v2_error *e)
+{
+  CLEANUP_FREE char *label = NULL;
+
+  if (c->tar) {
+    const struct tar_member *m = tar_find (&c->idx, name);
+    if (m == NULL) {
+      errno = ENOENT;
+      return NULL;
+    }
+    if (asprintf (&label, "%s:%s", c->path, name) == -1) {
+      v2_err (e, ENOMEM, "out of memory");
+      return NULL;
+    }
+    return source_window (c->tar, label, m->offset, m->size, e);
+  }
+  else {
+    int fd = open_beneath (c, name);
+    if (fd == -1) {
+      if (errno == ENOENT) {
+        errno = ENOENT;
+        return NULL;
+      }
+      if (errno == EXDEV || errno == ELOOP)
+        v2_err (e, EPERM, "%s '%s' escapes the source directory "
+                "(through a symlink)", ref, name);
+      else
+        v2_err (e, errno, "%s '%s': %s", ref, name, strerror (errno));
+      errno = 0;
+      return NULL;
+    }
+    if (strcmp (c->path, ".") == 0)
+      label = strdup (name);
+    else if (asprintf (&label, "%s/%s", c->path, name) == -1)
+      label = NULL;
+    if (label == NULL) {
+      close (fd);
+      v2_err (e, ENOMEM, "out of memory");
+      return NULL;
+    }
+    return source_from_fd (label, fd, e);
+  }
+}
+
+static void
+chunk_name (char *buf, size_t len, const char *name, unsigned i)
+{
+  snprintf (buf, len, "%s.%0*u", name, CHUNK_DIGITS, i);
+}
+
+struct source *
+container_open (const struct container *c, const char *name, const char *ref,
+                struct v2_error *e)
+{
+  struct source *s, **parts = NULL;
+  size_t n = 0;
+  size_t blen = strlen (name) + CHUNK_DIGITS + 2;
+  CLEANUP_FREE char *buf = malloc (blen);
+
+  if (buf == NULL) {
+    v2_err (e, ENOMEM, "out of memory");
+    return NULL;
+  }
+  if (check_name (name, ref, e) == -1)
+    return NULL;
+  s = open_one (c, name, ref, e);
+  if (s || errno != ENOENT)
+    return s;
+
+  for (;;) {
+    struct source **np;
+
+    chunk_name (buf, blen, name, (unsigned) n);
+    s = open_one (c, buf, ref, e);
+    if (s == NULL) {
+      if (errno != ENOENT)
+        goto err;
+      break;
+    }
+    if (n >= MAX_CHUNKS ||
+        (np = realloc (parts, (n + 1) * sizeof *np)) == NULL) {
+      source_free (s);
+      v2_err (e, ENOMEM, "%s '%s': too many chunks", ref, name);
+      goto err;
+    }
+    parts = np;
+    parts[n++] = s;
+  }
+  if (n == 0) {
+    v2_err (e, ENOENT, "%s '%s': no such file in %s", ref, name, c->path);
+    return NULL;
+  }
+  {
+    CLEANUP_FREE char *label = NULL;
+    if (asprintf (&label, "%s%s%s", c->path, c->tar ? ":" : "/", name) == -1) {
+      v2_err (e, ENOMEM, "out of memory");
+      goto err;
+    }
+    s = source_concat (label, parts, n, e);
+    free (parts);
+    return s;
+  }
+
+ err:
+  while (n > 0)
+    source_free (parts[--n]);
+  free (parts);
+  return NULL;
+}
+
+int
+container_exists (const struct container *c, const char *name)
+{
+  struct v2_error e;
+  struct source *s = container_open (c, name, "file", &e);
+
+  source_free (s);
+  return s != NULL;
+}
+
+char *
+container_disk_name (const char *file)
+{
+  const char *base = strrchr (file, '/');
+  char *name = strdup (base ? base + 1 : file);
+  size_t len;
+
+  if (name == NULL)
+    return NULL;
+  len = strlen (name);
+  if (len > CHUNK_DIGITS + 1 && name[len - CHUNK_DIGITS - 1] == '.' &&
+      strspn (name + len - CHUNK_DIGITS, "0123456789") == CHUNK_DIGITS) {
+    len -= CHUNK_DIGITS + 1;
+    name[len] = '\0';
+  }
+  if (len > 5 && strcasecmp (name + len - 5, ".vmdk") == 0)
+    name[len - 5] = '\0';
+  return name;
+}

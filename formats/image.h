@@ -1,0 +1,83 @@
+/* An image: one guest disk as a list of extents (zero, a file range, or a
+ * sparse VMDK extent), built once at open and immutable after.
+ *
+ * This is the seam between the formats and everything that serves a
+ * disk: the FUSE ops (and later the qcow2 view and the overlay) call only
+ * image_pread, image_seek and image_map.  Reads take no global lock; the
+ * grain cache locks one slot at a time. */
+#ifndef V2V_IMAGE_H
+#define V2V_IMAGE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "error.h"
+#include "source.h"
+#include "vmdk.h"
+
+enum image_kind { IMAGE_ZERO, IMAGE_FLAT, IMAGE_SPARSE };
+
+struct image_extent {
+  uint64_t start, len;          /* bytes of the virtual disk */
+  enum image_kind kind;
+  const struct source *src;     /* FLAT and SPARSE */
+  uint64_t src_off;             /* FLAT: byte offset in src */
+  struct vmdk_sparse *sp;       /* SPARSE */
+};
+
+/* A direct-mapped cache of inflated grains: each key maps to one slot,
+ * each slot has its own lock, so readers of different grains never
+ * contend.  Bounded: slots * grain bytes. */
+struct grain_slot {
+  pthread_mutex_t lock;
+  uint64_t key;                 /* UINT64_MAX: empty */
+  unsigned char *data;
+};
+
+struct image {
+  char *name;                   /* NAME in disks/NAME.raw */
+  uint64_t size;                /* virtual bytes */
+  uint64_t allocated;           /* bytes holding data */
+  size_t n_extents;
+  struct image_extent *extents;
+  size_t n_sources;
+  struct source **sources;      /* owned */
+  uint64_t max_grain;           /* largest grain, bytes (0: none) */
+  size_t n_slots;
+  struct grain_slot *slots;
+};
+
+/* Open the VMDK called FILE in container C as the disk NAME; REF says
+ * who named FILE, for messages.  Extents named by a descriptor resolve in
+ * C too.  If MIN_SIZE is larger than the
+ * VMDK (an OVF capacity), the disk is extended with zeros.  C must
+ * outlive the image.  Free with image_free. */
+struct image *image_open_vmdk (const struct container *c, const char *file,
+                               const char *ref, const char *name,
+                               uint64_t min_size,
+                               struct v2_error *e);
+/* A disk of SIZE zero bytes (an OVF Disk with no file). */
+struct image *image_open_blank (const char *name, uint64_t size,
+                                struct v2_error *e);
+void image_free (struct image *img);
+
+/* Read LEN bytes at OFF (OFF + LEN <= size).  Thread-safe. */
+int image_pread (struct image *img, void *buf, size_t len, uint64_t off,
+                 struct v2_error *e);
+
+/* lseek(2) SEEK_DATA (DATA true) or SEEK_HOLE from OFF < size.  Returns
+ * the offset, or -1 with errno ENXIO when there is no data after OFF. */
+int64_t image_seek (const struct image *img, uint64_t off, bool data);
+
+/* The longest run from OFF (at most LEN bytes) that is all zeros
+ * (*fd = -2) or one contiguous range of one file (*fd, *file_off); 0 if
+ * the bytes at OFF need image_pread (a compressed grain, memory). */
+uint64_t image_map (const struct image *img, uint64_t off, uint64_t len,
+                    int *fd, uint64_t *file_off);
+
+#define IMAGE_MAP_ZERO (-2)
+
+#endif

@@ -1,0 +1,762 @@
+/* See vmdk.h.  Every number read from a file is checked against the file
+ * size and against the named caps below before it sizes an allocation or
+ * an offset. */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "byteorder.h"
+#include "checked.h"
+#include "cleanup.h"
+#include "inflate.h"
+#include "vmdk.h"
+
+/* Header fields (FORMATS.md §A.1). */
+#define H_MAGIC        0
+#define H_VERSION      4
+#define H_FLAGS        8
+#define H_CAPACITY     12
+#define H_GRAIN        20
+#define H_DESC_OFF     28
+#define H_DESC_SIZE    36
+#define H_GTES         44
+#define H_RGD          48
+#define H_GD           56
+#define H_OVERHEAD     64
+#define H_COMPRESS     77
+#define KDMV_MAGIC     0x564d444bU
+#define GD_AT_END      UINT64_MAX
+
+#define FLAG_NEWLINE   0x00000001U
+#define FLAG_RGD       0x00000002U
+#define FLAG_ZEROED    0x00000004U
+#define FLAG_COMPRESS  0x00010000U
+#define FLAG_MARKERS   0x00020000U
+#define FLAGS_INCOMPAT 0xffff0000U
+#define FLAGS_KNOWN_INCOMPAT (FLAG_COMPRESS | FLAG_MARKERS)
+
+/* Metadata marker types (§A.4). */
+#define MARKER_EOS      0
+#define MARKER_GT       1
+#define MARKER_GD       2
+#define MARKER_FOOTER   3
+#define MARKER_PROGRESS 4
+
+/* Caps, each with its reason. */
+/* VMware writes 128-sector (64 KiB) grains; qemu accepts up to 1 GiB but
+ * nothing writes more than 1 MiB, and each in-flight read holds a grain. */
+#define MAX_GRAIN_SECTORS 2048
+/* VMware writes 512 entries per table; COWD uses 4096. */
+#define MAX_GTES_PER_GT 4096
+/* 2^50 bytes (1 PiB): far beyond VMware's 62 TB, and small enough that
+ * capacity * 512 and every derived offset fit in 64 bits. */
+#define MAX_CAPACITY_SECTORS (UINT64_C (1) << 41)
+/* qemu's limit on grain directory entries. */
+#define MAX_GD_ENTRIES (UINT64_C (1) << 25)
+/* Embedded descriptors are 1 to 20 sectors in practice. */
+#define MAX_DESC_BYTES (1 << 20)
+/* Extent lines: a 62 TB twoGbMaxExtent disk has ~31000. */
+#define MAX_EXTENTS 65536
+
+/* ---- descriptor ------------------------------------------------------- */
+
+static const char *const type_names[] = {
+  [VMDK_FLAT] = "FLAT", [VMDK_SPARSE] = "SPARSE", [VMDK_ZERO] = "ZERO",
+  [VMDK_VMFS] = "VMFS", [VMDK_VMFSSPARSE] = "VMFSSPARSE",
+  [VMDK_VMFSRDM] = "VMFSRDM", [VMDK_VMFSRAW] = "VMFSRAW",
+  [VMDK_SESPARSE] = "SESPARSE",
+};
+
+const char *
+vmdk_extent_type_name (enum vmdk_extent_type t)
+{
+  return type_names[t];
+}
+
+static char *
+skip_space (char *p)
+{
+  while (*p == ' ' || *p == '\t')
+    p++;
+  return p;
+}
+
+/* Next whitespace-separated token of *P, or a "quoted string" (which may
+ * hold spaces).  NUL-terminates it in place; NULL when none is left. */
+static char *
+next_token (char **p, bool *quoted)
+{
+  char *s = skip_space (*p), *end;
+
+  *quoted = false;
+  if (*s == '\0')
+    return NULL;
+  if (*s == '"') {
+    end = strchr (s + 1, '"');
+    if (end == NULL)
+      return NULL;
+    *end = '\0';
+    *p = end + 1;
+    *quoted = true;
+    return s + 1;
+  }
+  end = s + strcspn (s, " \t");
+  if (*end)
+    *end++ = '\0';
+  *p = end;
+  return s;
+}
+
+static int
+parse_u64 (const char *s, int base, uint64_t *out)
+{
+  char *end;
+
+  if (!isxdigit ((unsigned char) *s))
+    return -1;
+  errno = 0;
+  *out = strtoull (s, &end, base);
+  return errno || *end ? -1 : 0;
+}
+
+static int
+parse_extent (char *line, const char *orig, unsigned lineno, const char *name,
+              struct vmdk_extent_line *x, struct v2_error *e)
+{
+  char *p = line, *tok;
+  bool quoted;
+  size_t i;
+
+  memset (x, 0, sizeof *x);
+  x->lineno = lineno;
+  tok = next_token (&p, &quoted);
+  x->access = strcmp (tok, "RW") == 0 ? VMDK_RW
+    : strcmp (tok, "RDONLY") == 0 ? VMDK_RDONLY : VMDK_NOACCESS;
+  tok = next_token (&p, &quoted);
+  if (tok == NULL || parse_u64 (tok, 10, &x->sectors) == -1)
+    goto bad;
+  tok = next_token (&p, &quoted);
+  if (tok == NULL)
+    goto bad;
+  for (i = 0; i < sizeof type_names / sizeof *type_names; i++)
+    if (strcmp (tok, type_names[i]) == 0)
+      break;
+  if (i == sizeof type_names / sizeof *type_names)
+    return v2_err (e, EINVAL, "%s: descriptor line %u: unknown extent type "
+                   "'%s' in '%s'", name, lineno, tok, orig);
+  x->type = i;
+  tok = next_token (&p, &quoted);
+  if (tok == NULL) {
+    if (x->type != VMDK_ZERO)
+      goto bad;
+    return 0;
+  }
+  x->file = strdup (tok);
+  if (x->file == NULL)
+    return v2_err (e, ENOMEM, "%s: out of memory", name);
+  tok = next_token (&p, &quoted);
+  if (tok && parse_u64 (tok, 10, &x->offset) == -1)
+    goto bad;
+  if (next_token (&p, &quoted))
+    goto bad;
+  return 0;
+
+ bad:
+  free (x->file);
+  x->file = NULL;
+  return v2_err (e, EINVAL, "%s: descriptor line %u: bad extent line '%s'",
+                 name, lineno, orig);
+}
+
+static int
+set_string (char **dst, const char *val, const char *name, struct v2_error *e)
+{
+  free (*dst);
+  *dst = strdup (val);
+  return *dst ? 0 : v2_err (e, ENOMEM, "%s: out of memory", name);
+}
+
+int
+vmdk_desc_parse (const char *text, size_t len, const char *name,
+                 struct vmdk_desc *d, struct v2_error *e)
+{
+  CLEANUP_FREE char *buf = NULL;
+  char *line, *next;
+  unsigned lineno = 0;
+
+  memset (d, 0, sizeof *d);
+  d->parent_cid = VMDK_NO_PARENT;
+  len = strnlen (text, len);
+  buf = malloc (len + 1);
+  if (buf == NULL)
+    return v2_err (e, ENOMEM, "%s: out of memory", name);
+  memcpy (buf, text, len);
+  buf[len] = '\0';
+
+  for (line = buf; line; line = next) {
+    char *end, *eq, *key, *val;
+    CLEANUP_FREE char *orig = NULL;
+
+    lineno++;
+    next = strchr (line, '\n');
+    if (next)
+      *next++ = '\0';
+    /* Real files carry CRLF and trailing spaces (ovftool: "version=1 "). */
+    end = line + strlen (line);
+    while (end > line && isspace ((unsigned char) end[-1]))
+      *--end = '\0';
+    line = skip_space (line);
+    if (*line == '\0' || *line == '#')
+      continue;
+    orig = strdup (line);
+    if (orig == NULL)
+      goto enomem;
+
+    if (strncmp (line, "RW ", 3) == 0 || strncmp (line, "RDONLY ", 7) == 0 ||
+        strncmp (line, "NOACCESS ", 9) == 0) {
+      struct vmdk_extent_line *nx;
+      if (d->n_extents >= MAX_EXTENTS) {
+        v2_err (e, EINVAL, "%s: descriptor line %u: more than %d extents",
+                name, lineno, MAX_EXTENTS);
+        goto err;
+      }
+      nx = realloc (d->extents, (d->n_extents + 1) * sizeof *nx);
+      if (nx == NULL)
+        goto enomem;
+      d->extents = nx;
+      if (parse_extent (line, orig, lineno, name, &d->extents[d->n_extents],
+                        e) == -1)
+        goto err;
+      d->n_extents++;
+      continue;
+    }
+
+    eq = strchr (line, '=');
+    if (eq == NULL) {
+      v2_err (e, EINVAL, "%s: descriptor line %u: cannot parse '%s'",
+              name, lineno, orig);
+      goto err;
+    }
+    *eq = '\0';
+    key = line;
+    end = eq;
+    while (end > key && isspace ((unsigned char) end[-1]))
+      *--end = '\0';
+    val = skip_space (eq + 1);
+    /* Values are quoted or not (ovftool has written createType bare). */
+    if (val[0] == '"') {
+      size_t vl = strlen (val);
+      if (vl < 2 || val[vl - 1] != '"') {
+        v2_err (e, EINVAL, "%s: descriptor line %u: unterminated quote in "
+                "'%s'", name, lineno, orig);
+        goto err;
+      }
+      val[vl - 1] = '\0';
+      val++;
+    }
+
+    if (strcasecmp (key, "version") == 0) {
+      uint64_t v;
+      if (parse_u64 (val, 10, &v) == -1 || v < 1 || v > 3) {
+        v2_err (e, EINVAL, "%s: descriptor line %u: unsupported version in "
+                "'%s'", name, lineno, orig);
+        goto err;
+      }
+      d->version = (unsigned) v;
+    }
+    else if (strcasecmp (key, "CID") == 0 || strcasecmp (key, "parentCID") == 0) {
+      uint64_t v;
+      if (parse_u64 (val, 16, &v) == -1 || v > UINT32_MAX) {
+        v2_err (e, EINVAL, "%s: descriptor line %u: bad content ID in '%s'",
+                name, lineno, orig);
+        goto err;
+      }
+      if (strcasecmp (key, "CID") == 0)
+        d->cid = (uint32_t) v;
+      else
+        d->parent_cid = (uint32_t) v;
+    }
+    else if (strcasecmp (key, "createType") == 0) {
+      if (set_string (&d->create_type, val, name, e) == -1)
+        goto err;
+    }
+    else if (strcasecmp (key, "parentFileNameHint") == 0) {
+      if (set_string (&d->parent_hint, val, name, e) == -1)
+        goto err;
+    }
+    /* Other keys (encoding, isNativeSnapshot, changeTrackPath, ddb.*)
+     * do not affect the disk's content. */
+  }
+
+  if (d->n_extents == 0) {
+    v2_err (e, EINVAL, "%s: descriptor has no extent lines", name);
+    goto err;
+  }
+  return 0;
+
+ enomem:
+  v2_err (e, ENOMEM, "%s: out of memory", name);
+ err:
+  vmdk_desc_free (d);
+  return -1;
+}
+
+void
+vmdk_desc_free (struct vmdk_desc *d)
+{
+  size_t i;
+
+  for (i = 0; i < d->n_extents; i++)
+    free (d->extents[i].file);
+  free (d->extents);
+  free (d->create_type);
+  free (d->parent_hint);
+  memset (d, 0, sizeof *d);
+}
+
+/* ---- hosted sparse extents -------------------------------------------- */
+
+bool
+vmdk_is_sparse (const void *first_sector, size_t len)
+{
+  return len >= 4 && le32_at (first_sector, H_MAGIC) == KDMV_MAGIC;
+}
+
+struct header {
+  uint32_t version, flags;
+  uint64_t capacity, grain, desc_off, desc_size, gd, overhead;
+  uint32_t gtes;
+  uint16_t compress;
+};
+
+/* Decode and check a header (sector 0, or the footer copy at OFF). */
+static int
+parse_header (const struct source *src, const unsigned char *h, uint64_t off,
+              struct header *hd, struct v2_error *e)
+{
+  uint64_t file_sectors = src->size / SECTOR;
+  uint32_t unknown;
+
+  if (le32_at (h, H_MAGIC) != KDMV_MAGIC)
+    return v2_err (e, EINVAL, "%s: sparse header at offset %" PRIu64
+                   ": bad magic (not a hosted sparse VMDK)", src->name, off);
+  hd->version = le32_at (h, H_VERSION);
+  hd->flags = le32_at (h, H_FLAGS);
+  hd->capacity = le64_at (h, H_CAPACITY);
+  hd->grain = le64_at (h, H_GRAIN);
+  hd->desc_off = le64_at (h, H_DESC_OFF);
+  hd->desc_size = le64_at (h, H_DESC_SIZE);
+  hd->gtes = le32_at (h, H_GTES);
+  hd->gd = le64_at (h, H_GD);
+  hd->overhead = le64_at (h, H_OVERHEAD);
+  hd->compress = le16_at (h, H_COMPRESS);
+
+#define BAD(fmt, ...) \
+  v2_err (e, EINVAL, "%s: sparse header at offset %" PRIu64 ": " fmt, \
+          src->name, off, __VA_ARGS__)
+  if (hd->version < 1 || hd->version > 3)
+    return BAD ("unsupported version %" PRIu32, hd->version);
+  unknown = hd->flags & FLAGS_INCOMPAT & ~FLAGS_KNOWN_INCOMPAT;
+  if (unknown)
+    return BAD ("unknown incompatible flags 0x%08" PRIx32, unknown);
+  if ((hd->flags & FLAG_COMPRESS) && hd->compress != 1)
+    return BAD ("unknown compression algorithm %" PRIu16, hd->compress);
+  if (!is_power_of_2 (hd->grain) || hd->grain > MAX_GRAIN_SECTORS)
+    return BAD ("grain size %" PRIu64 " sectors is not a power of 2 "
+                "up to %d", hd->grain, MAX_GRAIN_SECTORS);
+  if (!is_power_of_2 (hd->gtes) || hd->gtes > MAX_GTES_PER_GT)
+    return BAD ("%" PRIu32 " entries per grain table is not a power of 2 "
+                "up to %d", hd->gtes, MAX_GTES_PER_GT);
+  if (hd->capacity > MAX_CAPACITY_SECTORS)
+    return BAD ("capacity %" PRIu64 " sectors overflows (the limit is "
+                "%" PRIu64 " sectors, 1 PiB)", hd->capacity,
+                MAX_CAPACITY_SECTORS);
+  if (hd->overhead > file_sectors)
+    return BAD ("overHead %" PRIu64 " sectors is past the end of the file "
+                "(%" PRIu64 " sectors)", hd->overhead, file_sectors);
+  if (hd->desc_off &&
+      (hd->desc_size > MAX_DESC_BYTES / SECTOR ||
+       hd->desc_off > file_sectors || hd->desc_size > file_sectors - hd->desc_off))
+    return BAD ("embedded descriptor at sector %" PRIu64 " of %" PRIu64
+                " sectors is outside the file (%" PRIu64 " sectors)",
+                hd->desc_off, hd->desc_size, file_sectors);
+#undef BAD
+  return 0;
+}
+
+void
+vmdk_sparse_free (struct vmdk_sparse *sp)
+{
+  uint64_t i;
+
+  if (sp == NULL)
+    return;
+  if (sp->gt)
+    for (i = 0; i < sp->n_gts; i++)
+      free (sp->gt[i]);
+  free (sp->gt);
+  free (sp);
+}
+
+/* Check a grain table entry for grain G against the file; count it. */
+static int
+check_gte (struct vmdk_sparse *sp, uint64_t overhead, uint64_t g, uint32_t gte,
+           struct v2_error *e)
+{
+  uint64_t need, off;
+
+  if (!vmdk_gte_has_data (sp, gte))
+    return 0;
+  /* Compressed grains start with a 12-byte marker and at least a zlib
+   * header; uncompressed grains need the grain's bytes. */
+  need = sp->compressed ? 12 + 2 : vmdk_grain_len (sp, g);
+  off = (uint64_t) gte * SECTOR;
+  if (gte < overhead)
+    return v2_err (e, EINVAL, "%s: grain table %" PRIu64 " entry %" PRIu64
+                   ": grain %" PRIu64 " at sector %" PRIu32 " points into "
+                   "the metadata (grains start at sector %" PRIu64 ")",
+                   sp->src->name, g / sp->gtes_per_gt, g % sp->gtes_per_gt,
+                   g, gte, overhead);
+  if (off > sp->src->size || need > sp->src->size - off)
+    return v2_err (e, EINVAL, "%s: grain table %" PRIu64 " entry %" PRIu64
+                   ": grain %" PRIu64 " at offset %" PRIu64 " is past the "
+                   "end of the file (%" PRIu64 " bytes)", sp->src->name,
+                   g / sp->gtes_per_gt, g % sp->gtes_per_gt, g, off,
+                   sp->src->size);
+  sp->allocated_grains++;
+  return 0;
+}
+
+static uint32_t *
+alloc_gt (struct vmdk_sparse *sp, uint64_t i, struct v2_error *e)
+{
+  if (sp->gt[i] == NULL) {
+    sp->gt[i] = calloc (sp->gtes_per_gt, sizeof (uint32_t));
+    if (sp->gt[i] == NULL)
+      v2_err (e, ENOMEM, "%s: out of memory for grain table %" PRIu64,
+              sp->src->name, i);
+  }
+  return sp->gt[i];
+}
+
+/* Read the grain directory at sector GD and every grain table. */
+static int
+load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
+             struct v2_error *e)
+{
+  uint64_t gd_bytes = sp->n_gts * 4, gt_bytes = sp->gtes_per_gt * 4;
+  uint64_t total_gt = 0, i, j;
+  CLEANUP_FREE unsigned char *gdbuf = NULL, *gtbuf = NULL;
+
+  if (gd > sp->src->size / SECTOR ||
+      gd_bytes > sp->src->size - gd * SECTOR)
+    return v2_err (e, EINVAL, "%s: grain directory at sector %" PRIu64
+                   " (%" PRIu64 " entries) is past the end of the file "
+                   "(%" PRIu64 " bytes)", sp->src->name, gd, sp->n_gts,
+                   sp->src->size);
+  gdbuf = malloc (gd_bytes);
+  gtbuf = malloc (gt_bytes);
+  if (gdbuf == NULL || gtbuf == NULL)
+    return v2_err (e, ENOMEM, "%s: out of memory", sp->src->name);
+  if (source_pread (sp->src, gdbuf, gd_bytes, gd * SECTOR, "grain directory",
+                    e) == -1)
+    return -1;
+
+  for (i = 0; i < sp->n_gts; i++) {
+    uint64_t gt = le32_at (gdbuf, i * 4);
+    uint32_t *t;
+
+    if (gt == 0)
+      continue;
+    if (gt > sp->src->size / SECTOR || gt_bytes > sp->src->size - gt * SECTOR)
+      return v2_err (e, EINVAL, "%s: grain directory entry %" PRIu64 " at "
+                     "offset %" PRIu64 ": grain table at sector %" PRIu64
+                     " is past the end of the file (%" PRIu64 " bytes)",
+                     sp->src->name, i, gd * SECTOR + i * 4, gt, sp->src->size);
+    /* Each table occupies its own space in the file: more table bytes than
+     * the file holds means the directory repeats entries to make us
+     * allocate without bound. */
+    total_gt += gt_bytes;
+    if (total_gt > sp->src->size)
+      return v2_err (e, EINVAL, "%s: grain directory entry %" PRIu64
+                     ": grain tables add up to more than the file size",
+                     sp->src->name, i);
+    if (source_pread (sp->src, gtbuf, gt_bytes, gt * SECTOR, "grain table",
+                      e) == -1)
+      return -1;
+    if ((t = alloc_gt (sp, i, e)) == NULL)
+      return -1;
+    for (j = 0; j < sp->gtes_per_gt; j++) {
+      uint64_t g = i * sp->gtes_per_gt + j;
+      t[j] = le32_at (gtbuf, j * 4);
+      if (g * sp->grain_sectors >= sp->capacity) {
+        t[j] = 0;             /* the last table may run past the disk */
+        continue;
+      }
+      if (check_gte (sp, overhead, g, t[j], e) == -1)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+/* The footer of a GD_AT_END stream: FOOTER marker, header copy, EOS
+ * marker in the last three sectors.  Returns 1 and the footer's header
+ * if present and valid, 0 if absent, -1 if present but invalid. */
+static int
+read_footer (const struct source *src, struct header *hd, struct v2_error *e)
+{
+  unsigned char t[3 * SECTOR];
+  uint64_t at;
+
+  if (src->size < 4 * SECTOR || src->size % SECTOR)
+    return 0;
+  at = src->size - sizeof t;
+  if (source_pread (src, t, sizeof t, at, "footer", e) == -1)
+    return -1;
+  if (le32_at (t, 8) != 0 || le32_at (t, 12) != MARKER_FOOTER ||
+      le32_at (t, SECTOR) != KDMV_MAGIC ||
+      le64_at (t, 2 * SECTOR) != 0 || le32_at (t, 2 * SECTOR + 8) != 0 ||
+      le32_at (t, 2 * SECTOR + 12) != MARKER_EOS)
+    return 0;
+  if (parse_header (src, t + SECTOR, at + SECTOR, hd, e) == -1)
+    return -1;
+  if (hd->gd == GD_AT_END)
+    return v2_err (e, EINVAL, "%s: footer at offset %" PRIu64 ": the grain "
+                   "directory offset is still GD_AT_END", src->name,
+                   at + SECTOR);
+  return 1;
+}
+
+/* A stream without a usable footer: rebuild the grain map from the grain
+ * markers, which carry their LBA (the stream format was designed to be
+ * read this way).  Reads the file sequentially through a 1 MiB window. */
+static int
+walk_markers (struct vmdk_sparse *sp, uint64_t overhead, struct v2_error *e)
+{
+  enum { WIN = 1 << 20 };
+  CLEANUP_FREE unsigned char *win = malloc (WIN);
+  uint64_t win_at = 0, win_len = 0;
+  uint64_t pos = overhead, end = sp->src->size / SECTOR;
+  /* A compressed grain may be larger than the grain (stored blocks), but
+   * not twice as large (VirtualBox draws the line at the same place). */
+  uint64_t max_csize = 2 * sp->grain_bytes;
+
+  if (win == NULL)
+    return v2_err (e, ENOMEM, "%s: out of memory", sp->src->name);
+  while (pos < end) {
+    uint64_t off = pos * SECTOR, val;
+    uint32_t size, type;
+    const unsigned char *m;
+
+    if (off < win_at || off + 16 > win_at + win_len) {
+      win_len = MIN ((uint64_t) WIN, sp->src->size - off);
+      if (source_pread (sp->src, win, win_len, off, "grain marker", e) == -1)
+        return -1;
+      win_at = off;
+    }
+    m = win + (off - win_at);
+    val = le64_at (m, 0);
+    size = le32_at (m, 8);
+    type = le32_at (m, 12);
+    if (size > 0) {                    /* a grain marker */
+      uint64_t g = val / sp->grain_sectors, sectors;
+      uint32_t *t;
+      if (val % sp->grain_sectors || val >= sp->capacity || size > max_csize)
+        return v2_err (e, EINVAL, "%s: grain marker at offset %" PRIu64
+                       ": bad LBA %" PRIu64 " or size %" PRIu32, sp->src->name,
+                       off, val, size);
+      sectors = DIV_ROUND_UP (12 + (uint64_t) size, SECTOR);
+      if (sectors > end - pos)
+        return v2_err (e, EINVAL, "%s: grain marker at offset %" PRIu64
+                       ": %" PRIu32 " bytes of grain data extend past the end"
+                       " of the file", sp->src->name, off, size);
+      if (pos > UINT32_MAX)
+        return v2_err (e, EINVAL, "%s: grain marker at offset %" PRIu64
+                       ": beyond the 2 TiB a grain table can address",
+                       sp->src->name, off);
+      if ((t = alloc_gt (sp, g / sp->gtes_per_gt, e)) == NULL)
+        return -1;
+      if (t[g % sp->gtes_per_gt] == 0)
+        sp->allocated_grains++;
+      t[g % sp->gtes_per_gt] = (uint32_t) pos;
+      pos += sectors;
+      continue;
+    }
+    switch (type) {
+    case MARKER_EOS:
+      return 0;
+    case MARKER_GT: case MARKER_GD: case MARKER_FOOTER: case MARKER_PROGRESS:
+      if (val > end - pos - 1)
+        return v2_err (e, EINVAL, "%s: metadata marker at offset %" PRIu64
+                       ": %" PRIu64 " sectors extend past the end of the file",
+                       sp->src->name, off, val);
+      pos += 1 + val;
+      continue;
+    default:
+      return v2_err (e, EINVAL, "%s: marker at offset %" PRIu64 ": unknown "
+                     "type %" PRIu32, sp->src->name, off, type);
+    }
+  }
+  return 0;                            /* no EOS: a truncated stream */
+}
+
+struct vmdk_sparse *
+vmdk_sparse_open (const struct source *src, struct v2_error *e)
+{
+  unsigned char h[SECTOR];
+  struct header hd;
+  struct vmdk_sparse *sp = NULL;
+  uint64_t coverage;
+  bool walk = false;
+
+  if (src->size < SECTOR)
+    goto truncated;
+  if (source_pread (src, h, SECTOR, 0, "sparse header", e) == -1 ||
+      parse_header (src, h, 0, &hd, e) == -1)
+    return NULL;
+
+  /* Use the header's gdOffset unless it is GD_AT_END (qemu-img and
+   * open-vmdk write a real one); only then look for the footer, and
+   * without one rebuild the map from the markers. */
+  if (hd.gd == GD_AT_END) {
+    struct header ft;
+    int r;
+
+    if (!(hd.flags & FLAG_MARKERS)) {
+      v2_err (e, EINVAL, "%s: sparse header at offset 0: grain directory is "
+              "at the end (GD_AT_END) but the file has no markers", src->name);
+      return NULL;
+    }
+    r = read_footer (src, &ft, e);
+    if (r == -1)
+      return NULL;
+    if (r == 1) {
+      uint64_t desc_off = hd.desc_off, desc_size = hd.desc_size;
+      hd = ft;                         /* the footer takes precedence */
+      hd.desc_off = desc_off;
+      hd.desc_size = desc_size;
+    }
+    else
+      walk = true;
+  }
+
+  sp = calloc (1, sizeof *sp);
+  if (sp == NULL)
+    goto enomem;
+  sp->src = src;
+  sp->capacity = hd.capacity;
+  sp->grain_sectors = hd.grain;
+  sp->grain_bytes = hd.grain * SECTOR;
+  sp->gtes_per_gt = hd.gtes;
+  sp->compressed = hd.flags & FLAG_COMPRESS;
+  sp->markers = hd.flags & FLAG_MARKERS;
+  sp->zeroed_gte = (hd.flags & FLAG_ZEROED) && hd.version >= 2;
+  sp->desc_offset = hd.desc_off;
+  sp->desc_size = hd.desc_size;
+  coverage = (uint64_t) hd.gtes * hd.grain;
+  sp->n_gts = DIV_ROUND_UP (hd.capacity, coverage);
+  if (sp->n_gts > MAX_GD_ENTRIES) {
+    v2_err (e, EINVAL, "%s: sparse header at offset 0: grain directory of "
+            "%" PRIu64 " entries is over the limit of %" PRIu64, src->name,
+            sp->n_gts, MAX_GD_ENTRIES);
+    goto err;
+  }
+  sp->gt = calloc (sp->n_gts ? sp->n_gts : 1, sizeof *sp->gt);
+  if (sp->gt == NULL)
+    goto enomem;
+
+  if (walk) {
+    if (walk_markers (sp, hd.overhead, e) == -1)
+      goto err;
+  }
+  else if (load_tables (sp, hd.gd, hd.overhead, e) == -1)
+    goto err;
+  return sp;
+
+ truncated:
+  v2_err (e, EINVAL, "%s: sparse header at offset 0: file is truncated "
+          "(%" PRIu64 " bytes)", src->name, src->size);
+  return NULL;
+ enomem:
+  v2_err (e, ENOMEM, "%s: out of memory", src->name);
+ err:
+  vmdk_sparse_free (sp);
+  return NULL;
+}
+
+int
+vmdk_read_compressed_grain (const struct vmdk_sparse *sp, uint64_t grain,
+                            void *out, struct v2_error *e)
+{
+  uint64_t off = (uint64_t) vmdk_sparse_gte (sp, grain) * SECTOR;
+  uint64_t want = vmdk_grain_len (sp, grain), avail = sp->src->size - off;
+  uint64_t max_csize = 2 * sp->grain_bytes, first, data_off = 0, csize;
+  size_t got;
+  CLEANUP_FREE unsigned char *buf = NULL;
+  enum inflate_result r;
+
+  /* One pread usually covers the marker and the data: compressed grains
+   * are almost always smaller than the grain. */
+  first = MIN (avail, 12 + sp->grain_bytes);
+  buf = malloc (12 + max_csize);
+  if (buf == NULL)
+    return v2_err (e, ENOMEM, "%s: out of memory", sp->src->name);
+  if (source_pread (sp->src, buf, first, off, "grain", e) == -1)
+    return -1;
+  if (sp->markers) {
+    uint64_t lba = le64_at (buf, 0);
+    csize = le32_at (buf, 8);
+    data_off = 12;
+    if (lba != grain * sp->grain_sectors)
+      return v2_err (e, EIO, "%s: grain marker at offset %" PRIu64 ": LBA %"
+                     PRIu64 ", expected %" PRIu64, sp->src->name, off, lba,
+                     grain * sp->grain_sectors);
+    if (csize == 0 || csize > max_csize || csize > avail - 12)
+      return v2_err (e, EIO, "%s: grain marker at offset %" PRIu64 ": bad "
+                     "compressed size %" PRIu32, sp->src->name, off,
+                     (uint32_t) csize);
+    if (12 + csize > first &&
+        source_pread (sp->src, buf + first, 12 + csize - first, off + first,
+                      "grain", e) == -1)
+      return -1;
+  }
+  else {
+    /* No marker: the stream's own end delimits it. */
+    csize = MIN (avail, max_csize);
+    if (csize > first &&
+        source_pread (sp->src, buf + first, csize - first, off + first,
+                      "grain", e) == -1)
+      return -1;
+  }
+
+  r = inflate_zlib (buf + data_off, csize, out, sp->grain_bytes, &got);
+  switch (r) {
+  case INFLATE_OK:
+    break;
+  case INFLATE_TOO_BIG:
+    return v2_err (e, EIO, "%s: grain at offset %" PRIu64 " (LBA %" PRIu64
+                   "): inflates past the grain size of %" PRIu64 " bytes",
+                   sp->src->name, off, grain * sp->grain_sectors,
+                   sp->grain_bytes);
+  case INFLATE_NOMEM:
+    return v2_err (e, ENOMEM, "%s: out of memory", sp->src->name);
+  default:
+    return v2_err (e, EIO, "%s: grain at offset %" PRIu64 " (LBA %" PRIu64
+                   "): not a valid zlib stream", sp->src->name, off,
+                   grain * sp->grain_sectors);
+  }
+  if (got < want)
+    return v2_err (e, EIO, "%s: grain at offset %" PRIu64 " (LBA %" PRIu64
+                   "): inflates to %zu bytes, expected %" PRIu64,
+                   sp->src->name, off, grain * sp->grain_sectors, got, want);
+  if (got < sp->grain_bytes)
+    memset ((char *) out + got, 0, sp->grain_bytes - got);
+  return 0;
+}

@@ -1,0 +1,390 @@
+/* See fs.h.  The ops are thin: look up the node, call image_* (which
+ * holds all the format logic) and map its error to an errno, logging the
+ * message first.  Attributes and entries never change, so the kernel may
+ * cache them as long as it likes. */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "checked.h"
+#include "cleanup.h"
+#include "fs.h"
+
+/* The tree is immutable: cache entries and attributes for a day. */
+#define FS_TIMEOUT 86400.0
+/* Most pieces one read reply is assembled from (zero runs, file ranges). */
+#define FS_MAX_SEGS 64
+
+void
+fs_log (const struct fs *fs, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (fs->foreground) {
+    fputs ("v2vfs: ", stderr);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+  }
+  else
+    vsyslog (LOG_ERR, fmt, ap);
+  va_end (ap);
+}
+
+static int
+add_node (struct fs *fs, fuse_ino_t parent, const char *name, mode_t mode,
+          struct v2_error *e)
+{
+  struct fs_node *n = realloc (fs->nodes, (fs->n_nodes + 1) * sizeof *n);
+
+  if (n == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  fs->nodes = n;
+  n = &fs->nodes[fs->n_nodes];
+  memset (n, 0, sizeof *n);
+  n->parent = parent;
+  n->mode = mode;
+  if ((n->name = strdup (name)) == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  fs->n_nodes++;
+  return 0;
+}
+
+int
+fs_build (struct fs *fs, struct bundle *b, struct v2_error *e)
+{
+  size_t i;
+
+  fs->bundle = b;
+  fs->uid = getuid ();
+  fs->gid = getgid ();
+  clock_gettime (CLOCK_REALTIME, &fs->time);
+  fs->zero = calloc (1, FS_MAX_READ);
+  if (fs->zero == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  /* Inode numbers follow from the bundle's order, so they are the same
+   * on every mount of the same source. */
+  if (add_node (fs, FS_ROOT_INO, "", S_IFDIR | 0555, e) == -1 ||
+      add_node (fs, FS_ROOT_INO, "disks", S_IFDIR | 0555, e) == -1)
+    return -1;
+  for (i = 0; i < b->n_files; i++) {
+    if (add_node (fs, FS_ROOT_INO, b->files[i].name, S_IFREG | 0444, e) == -1)
+      return -1;
+    fs->nodes[fs->n_nodes - 1].file = b->files[i].src;
+    fs->nodes[fs->n_nodes - 1].size = b->files[i].src->size;
+    fs->nodes[fs->n_nodes - 1].alloc = b->files[i].src->size;
+  }
+  for (i = 0; i < b->n_disks; i++) {
+    CLEANUP_FREE char *name = NULL;
+    struct fs_node *n;
+    if (asprintf (&name, "%s.raw", b->disks[i]->name) == -1)
+      return v2_err (e, ENOMEM, "out of memory");
+    if (add_node (fs, FS_DISKS_INO, name, S_IFREG | 0444, e) == -1)
+      return -1;
+    n = &fs->nodes[fs->n_nodes - 1];
+    n->img = b->disks[i];
+    n->size = n->img->size;
+    n->alloc = n->img->allocated;
+  }
+  return 0;
+}
+
+void
+fs_free (struct fs *fs)
+{
+  size_t i;
+
+  for (i = 0; i < fs->n_nodes; i++)
+    free (fs->nodes[i].name);
+  free (fs->nodes);
+  free (fs->zero);
+}
+
+static struct fs_node *
+node_of (fuse_req_t req, fuse_ino_t ino)
+{
+  struct fs *fs = fuse_req_userdata (req);
+
+  return ino >= 1 && ino <= fs->n_nodes ? &fs->nodes[ino - 1] : NULL;
+}
+
+static void
+fill_stat (const struct fs *fs, fuse_ino_t ino, struct stat *st)
+{
+  const struct fs_node *n = &fs->nodes[ino - 1];
+
+  memset (st, 0, sizeof *st);
+  st->st_ino = ino;
+  st->st_mode = n->mode;
+  st->st_nlink = S_ISDIR (n->mode) ? 2 : 1;
+  st->st_uid = fs->uid;
+  st->st_gid = fs->gid;
+  st->st_size = (off_t) n->size;
+  st->st_blocks = (blkcnt_t) DIV_ROUND_UP (n->alloc, 512);
+  st->st_blksize = 65536;
+  st->st_atim = st->st_mtim = st->st_ctim = fs->time;
+}
+
+static void
+fs_init (void *userdata, struct fuse_conn_info *conn)
+{
+  (void) userdata;
+  conn->max_readahead = FS_MAX_READ;
+  conn->max_read = FS_MAX_READ;
+  /* Enough requests in flight for the kernel's readahead to keep both
+   * cores inflating grains. */
+  conn->max_background = 64;
+  conn->congestion_threshold = 48;
+  if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+    conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+  if (conn->capable & FUSE_CAP_ASYNC_READ)
+    conn->want |= FUSE_CAP_ASYNC_READ;
+}
+
+static void
+fs_lookup (fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  struct fuse_entry_param ep;
+  size_t i;
+
+  /* The tree holds a handful of nodes: a scan is the fastest lookup. */
+  for (i = 1; i < fs->n_nodes; i++) {
+    if (fs->nodes[i].parent == parent && strcmp (fs->nodes[i].name, name) == 0) {
+      memset (&ep, 0, sizeof ep);
+      ep.ino = i + 1;
+      ep.attr_timeout = ep.entry_timeout = FS_TIMEOUT;
+      fill_stat (fs, ep.ino, &ep.attr);
+      fuse_reply_entry (req, &ep);
+      return;
+    }
+  }
+  fuse_reply_err (req, ENOENT);
+}
+
+static void
+fs_getattr (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  struct stat st;
+
+  (void) fi;
+  if (node_of (req, ino) == NULL) {
+    fuse_reply_err (req, ENOENT);
+    return;
+  }
+  fill_stat (fs, ino, &st);
+  fuse_reply_attr (req, &st, FS_TIMEOUT);
+}
+
+static void
+fs_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+            struct fuse_file_info *fi)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  const struct fs_node *dir = node_of (req, ino);
+  CLEANUP_FREE char *buf = NULL;
+  size_t used = 0, i;
+  off_t pos = 0;
+
+  (void) fi;
+  if (dir == NULL || !S_ISDIR (dir->mode)) {
+    fuse_reply_err (req, dir ? ENOTDIR : ENOENT);
+    return;
+  }
+  buf = malloc (size);
+  if (buf == NULL) {
+    fuse_reply_err (req, ENOMEM);
+    return;
+  }
+  /* Entry k has offset k + 1: ".", "..", then the children in order. */
+  for (i = 0; i < fs->n_nodes + 2; i++) {
+    struct stat st = { 0 };
+    const char *name;
+    fuse_ino_t child;
+    size_t len;
+
+    if (i == 0) { name = "."; child = ino; }
+    else if (i == 1) { name = ".."; child = dir->parent; }
+    else {
+      if (i - 2 == 0 || fs->nodes[i - 2].parent != ino)
+        continue;
+      name = fs->nodes[i - 2].name;
+      child = i - 1;
+    }
+    pos++;
+    if (pos <= off)
+      continue;
+    st.st_ino = child;
+    st.st_mode = fs->nodes[child - 1].mode;
+    len = fuse_add_direntry (req, buf + used, size - used, name, &st, pos);
+    if (len > size - used)
+      break;
+    used += len;
+  }
+  fuse_reply_buf (req, buf, used);
+}
+
+static void
+fs_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  const struct fs_node *n = node_of (req, ino);
+
+  if (n == NULL || S_ISDIR (n->mode)) {
+    fuse_reply_err (req, n ? EISDIR : ENOENT);
+    return;
+  }
+  if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+    fuse_reply_err (req, EROFS);
+    return;
+  }
+  /* The content never changes: keep the page cache across opens. */
+  fi->keep_cache = 1;
+  fuse_reply_open (req, fi);
+}
+
+/* Reply with a vector of zero runs and file ranges, spliced by the
+ * kernel without a copy through this process.  Returns false, having
+ * replied nothing, if part of the range needs image_pread. */
+static bool
+reply_mapped (fuse_req_t req, struct fs *fs, const struct image *img,
+              size_t size, uint64_t off)
+{
+  /* struct fuse_bufvec ends in buf[1]: give it room for more. */
+  union {
+    struct fuse_bufvec v;
+    char room[sizeof (struct fuse_bufvec) +
+              (FS_MAX_SEGS - 1) * sizeof (struct fuse_buf)];
+  } bv;
+  struct fuse_buf *seg = bv.v.buf;
+  size_t n = 0, done = 0;
+
+  while (done < size) {
+    int fd;
+    uint64_t file_off;
+    uint64_t len = image_map (img, off + done, size - done, &fd, &file_off);
+
+    if (len == 0 || n == FS_MAX_SEGS)
+      return false;
+    if (fd == IMAGE_MAP_ZERO)
+      seg[n] = (struct fuse_buf) { .size = len, .mem = fs->zero };
+    else
+      seg[n] = (struct fuse_buf) {
+        .size = len, .flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK,
+        .fd = fd, .pos = (off_t) file_off };
+    n++;
+    done += len;
+  }
+  bv.v.count = n;
+  bv.v.idx = 0;
+  bv.v.off = 0;
+  fuse_reply_data (req, &bv.v, FUSE_BUF_SPLICE_MOVE);
+  return true;
+}
+
+static void
+fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+         struct fuse_file_info *fi)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  const struct fs_node *n = node_of (req, ino);
+  CLEANUP_FREE char *buf = NULL;
+  struct v2_error e;
+  int r;
+
+  (void) fi;
+  if (n == NULL || S_ISDIR (n->mode)) {
+    fuse_reply_err (req, n ? EISDIR : ENOENT);
+    return;
+  }
+  /* Short reads at end of file. */
+  if (off < 0 || (uint64_t) off >= n->size) {
+    fuse_reply_buf (req, NULL, 0);
+    return;
+  }
+  size = (size_t) MIN ((uint64_t) size, n->size - (uint64_t) off);
+  size = MIN (size, (size_t) FS_MAX_READ);
+  if (n->img && reply_mapped (req, fs, n->img, size, (uint64_t) off))
+    return;
+
+  buf = malloc (size);
+  if (buf == NULL) {
+    fuse_reply_err (req, ENOMEM);
+    return;
+  }
+  if (n->img)
+    r = image_pread (n->img, buf, size, (uint64_t) off, &e);
+  else
+    r = source_pread (n->file, buf, size, (uint64_t) off, "data", &e);
+  if (r == -1) {
+    fs_log (fs, "%s: read of %zu bytes at offset %" PRIu64 ": %s", n->name,
+            size, (uint64_t) off, e.msg);
+    fuse_reply_err (req, e.errnum == ENOMEM ? ENOMEM : EIO);
+    return;
+  }
+  fuse_reply_buf (req, buf, size);
+}
+
+static void
+fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+          struct fuse_file_info *fi)
+{
+  const struct fs_node *n = node_of (req, ino);
+  int64_t r;
+
+  (void) fi;
+  if (n == NULL || S_ISDIR (n->mode)) {
+    fuse_reply_err (req, n ? EISDIR : ENOENT);
+    return;
+  }
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+    fuse_reply_err (req, EINVAL);
+    return;
+  }
+  if (off < 0 || (uint64_t) off >= n->size) {
+    fuse_reply_err (req, ENXIO);
+    return;
+  }
+  if (n->img == NULL)
+    r = whence == SEEK_DATA ? off : (int64_t) n->size;
+  else if ((r = image_seek (n->img, (uint64_t) off, whence == SEEK_DATA)) == -1) {
+    fuse_reply_err (req, errno);
+    return;
+  }
+  fuse_reply_lseek (req, r);
+}
+
+static void
+fs_statfs (fuse_req_t req, fuse_ino_t ino)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  struct statvfs sv = { 0 };
+  size_t i;
+
+  (void) ino;
+  sv.f_bsize = sv.f_frsize = 512;
+  for (i = 0; i < fs->n_nodes; i++)
+    sv.f_blocks += DIV_ROUND_UP (fs->nodes[i].alloc, 512);
+  sv.f_files = fs->n_nodes;
+  sv.f_namemax = 255;
+  fuse_reply_statfs (req, &sv);
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+  .init = fs_init,
+  .lookup = fs_lookup,
+  .getattr = fs_getattr,
+  .readdir = fs_readdir,
+  .open = fs_open,
+  .read = fs_read,
+  .lseek = fs_lseek,
+  .statfs = fs_statfs,
+};

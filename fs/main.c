@@ -1,0 +1,163 @@
+/* v2vfs: mount a VMware export and serve each disk as a lazy raw view.
+ *
+ * Lifecycle: open and check every source (metadata only) before anything
+ * is mounted, so bad input fails with one line and exit 1 and leaves no
+ * mount behind; then mount, daemonize (the parent exits 0 only once the
+ * mount exists) and serve from a multi-threaded loop until unmounted. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "inflate.h"
+
+/* Worker threads: enough to keep two cores busy inflating while others
+ * wait on the disk. */
+#define FS_MAX_THREADS 16
+
+static void
+usage (FILE *f)
+{
+  fprintf (f,
+"Usage: v2vfs [OPTIONS] SOURCE... MOUNTPOINT\n"
+"Mount a VMware export and serve each disk as a raw image, read lazily.\n"
+"\n"
+"SOURCE is one .ova, one .ovf (with its files beside it), or one or more\n"
+".vmdk files (descriptor, monolithic, split, vmfs flat or streamOptimized).\n"
+"\n"
+"  -f            stay in the foreground\n"
+"  -d            debug output (implies -f)\n"
+"  -o OPTS       FUSE mount options, e.g. allow_other\n"
+"  --help        show this help\n"
+"  --version     show the version\n"
+"\n"
+"The mount shows disks/NAME.raw for each disk and the original .ovf, .mf\n"
+"and .cert files.  Unmount with: fusermount3 -u MOUNTPOINT\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+  };
+  bool foreground = false, debug = false;
+  char *user_opts = NULL;
+  const char *mnt;
+  struct v2_error e;
+  struct bundle *b;
+  struct fs fs = { 0 };
+  struct stat st;
+  struct fuse_args args = FUSE_ARGS_INIT (0, NULL);
+  struct fuse_session *se = NULL;
+  struct fuse_loop_config *cfg = NULL;
+  int c, ret = 1;
+
+  while ((c = getopt_long (argc, argv, "+fdo:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'f': foreground = true; break;
+    case 'd': debug = foreground = true; break;
+    case 'o': {
+      char *n;
+      if (asprintf (&n, "%s%s%s", user_opts ? user_opts : "",
+                    user_opts ? "," : "", optarg) == -1) {
+        perror ("v2vfs");
+        return 1;
+      }
+      free (user_opts);
+      user_opts = n;
+      break;
+    }
+    case 'h': usage (stdout); return 0;
+    case 'V':
+      printf ("v2vfs %s (inflate: %s, libfuse %d)\n", PACKAGE_VERSION,
+              inflate_backend (), fuse_version ());
+      return 0;
+    default:
+      usage (stderr);
+      return 1;
+    }
+  }
+  if (argc - optind < 2) {
+    fprintf (stderr, "v2vfs: need at least one SOURCE and a MOUNTPOINT "
+             "(see v2vfs --help)\n");
+    return 1;
+  }
+  mnt = argv[argc - 1];
+  if (stat (mnt, &st) == -1 || !S_ISDIR (st.st_mode)) {
+    fprintf (stderr, "v2vfs: %s: mount point is not a directory\n", mnt);
+    return 1;
+  }
+
+  b = bundle_open (argv + optind, (size_t) (argc - optind - 1), &e);
+  if (b == NULL) {
+    fprintf (stderr, "v2vfs: %s\n", e.msg);
+    return 1;
+  }
+  fs.foreground = foreground;
+  if (fs_build (&fs, b, &e) == -1) {
+    fprintf (stderr, "v2vfs: %s\n", e.msg);
+    goto out;
+  }
+
+  if (fuse_opt_add_arg (&args, argv[0]) == -1 ||
+      fuse_opt_add_arg (&args, "-o") == -1 ||
+      fuse_opt_add_arg (&args, "ro,default_permissions,fsname=v2vfs,"
+                        "subtype=v2vfs,max_read=" FS_MAX_READ_STR) == -1 ||
+      (user_opts && (fuse_opt_add_arg (&args, "-o") == -1 ||
+                     fuse_opt_add_arg (&args, user_opts) == -1)) ||
+      (debug && fuse_opt_add_arg (&args, "-d") == -1)) {
+    fprintf (stderr, "v2vfs: out of memory\n");
+    goto out;
+  }
+  se = fuse_session_new (&args, &fs_ops, sizeof fs_ops, &fs);
+  if (se == NULL) {
+    fprintf (stderr, "v2vfs: -o %s: bad FUSE options\n",
+             user_opts ? user_opts : "");
+    goto out;
+  }
+  if (fuse_set_signal_handlers (se) == -1) {
+    fprintf (stderr, "v2vfs: cannot install signal handlers\n");
+    goto out_session;
+  }
+  if (fuse_session_mount (se, mnt) == -1) {
+    fprintf (stderr, "v2vfs: %s: mount failed\n", mnt);
+    goto out_signals;
+  }
+  /* The parent returns only after this, when the mount is in place. */
+  if (fuse_daemonize (foreground) == -1) {
+    fprintf (stderr, "v2vfs: cannot daemonize\n");
+    goto out_unmount;
+  }
+
+  cfg = fuse_loop_cfg_create ();
+  if (cfg == NULL) {
+    fs_log (&fs, "out of memory");
+    goto out_unmount;
+  }
+  fuse_loop_cfg_set_max_threads (cfg, FS_MAX_THREADS);
+  fuse_loop_cfg_set_clone_fd (cfg, 0);
+  ret = fuse_session_loop_mt (se, cfg) == 0 ? 0 : 1;
+  fuse_loop_cfg_destroy (cfg);
+
+ out_unmount:
+  fuse_session_unmount (se);
+ out_signals:
+  fuse_remove_signal_handlers (se);
+ out_session:
+  fuse_session_destroy (se);
+ out:
+  fuse_opt_free_args (&args);
+  fs_free (&fs);
+  bundle_free (b);
+  free (user_opts);
+  return ret;
+}

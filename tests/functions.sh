@@ -1,0 +1,353 @@
+# v2vfs integration test helpers -*- shell-script -*-
+#
+# Sourced by every tests/test-*.sh (bash):
+#
+#   #!/usr/bin/env bash
+#   source "$(dirname "$0")/functions.sh"
+#   set -e
+#   requires qemu-img fusermount3
+#   d=$(tmpdir)
+#   make_raw_fixture "$d/disk.raw" $(( (1<<30) + 7*512 ))
+#   "$MKFIXTURE" streamOptimized "$d/disk.raw" "$d/disk.vmdk"
+#   v2vfs_mount "$d/disk.vmdk" "$d/mnt"
+#   qemu_compare raw "$d/mnt/disks/disk.raw" raw "$d/disk.raw"
+#
+# Everything a test creates lives in its own temporary directory, so tests
+# can run in parallel.  Cleanups registered with cleanup_fn run in reverse
+# order on exit (also on INT/TERM); the temporary directory goes last,
+# after every unmount.
+#
+# Variables set here (may be overridden from the environment):
+#   V2VFS      absolute path of the v2vfs binary (default ../fs/v2vfs
+#              relative to the tests build directory)
+#   MKSTREAM   tests/mkstream.py
+#   MKFIXTURE  tests/mkfixture.sh
+#   tests_srcdir, tests_builddir   absolute directories
+#   V2VFS_MOUNT_TIMEOUT  seconds v2vfs may take to mount (default 60,
+#              0 = no limit)
+
+# ---------------------------------------------------------------------
+# Locations.
+
+_v2vfs_abspath ()
+{
+    (cd "$1" 2>/dev/null && pwd -P)
+}
+
+tests_srcdir=$(_v2vfs_abspath "$(dirname "${BASH_SOURCE[0]}")")
+if [ -n "${abs_builddir:-}" ]; then
+    tests_builddir=$(_v2vfs_abspath "$abs_builddir")
+else
+    tests_builddir=$(_v2vfs_abspath "$(dirname "$0")")
+fi
+: "${tests_builddir:=$tests_srcdir}"
+
+if [ -z "${V2VFS:-}" ]; then
+    V2VFS=$tests_builddir/../fs/v2vfs
+    # VPATH build run by hand from the build's tests directory.
+    if [ ! -x "$V2VFS" ] && [ -x "$PWD/../fs/v2vfs" ]; then
+        V2VFS=$PWD/../fs/v2vfs
+    fi
+fi
+case "$V2VFS" in
+    /*) ;;
+    *) V2VFS=$PWD/$V2VFS ;;
+esac
+: "${MKSTREAM:=$tests_srcdir/mkstream.py}"
+: "${MKFIXTURE:=$tests_srcdir/mkfixture.sh}"
+: "${V2VFS_MOUNT_TIMEOUT:=60}"
+export V2VFS MKSTREAM MKFIXTURE
+
+_v2vfs_test_name=$(basename "$0")
+_v2vfs_test_name=${_v2vfs_test_name%.sh}
+
+# ---------------------------------------------------------------------
+# Failing and skipping.
+
+# fail MSG...: print to stderr and exit 1.
+fail ()
+{
+    echo "$_v2vfs_test_name: FAIL: $*" >&2
+    exit 1
+}
+
+# requires CMD...: exit 77 (skip) unless every CMD is available.
+requires ()
+{
+    local c
+    for c in "$@"; do
+        if ! command -v "$c" >/dev/null 2>&1; then
+            echo "SKIP: $c not found" >&2
+            exit 77
+        fi
+    done
+}
+
+# requires_fuse: skip unless FUSE can be used here.
+requires_fuse ()
+{
+    requires fusermount3
+    if [ ! -c /dev/fuse ] || [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+        echo "SKIP: /dev/fuse not usable" >&2
+        exit 77
+    fi
+}
+
+# ---------------------------------------------------------------------
+# Cleanups.
+
+_v2vfs_cleanups=()
+_v2vfs_tmpdirs=()
+_v2vfs_cleaning=
+
+# cleanup_fn CMD ARGS...: run "CMD ARGS..." at exit, in reverse order of
+# registration.  Failures of cleanup commands are reported, not fatal.
+cleanup_fn ()
+{
+    local q
+    q=$(printf '%q ' "$@")
+    _v2vfs_cleanups+=("$q")
+}
+
+_v2vfs_run_cleanups ()
+{
+    local status=$? i d
+    [ -n "$_v2vfs_cleaning" ] && return
+    _v2vfs_cleaning=1
+    set +e
+    trap '' INT TERM
+    for (( i = ${#_v2vfs_cleanups[@]} - 1; i >= 0; i-- )); do
+        eval "${_v2vfs_cleanups[i]}"
+    done
+    for d in "${_v2vfs_tmpdirs[@]}"; do
+        _v2vfs_unmount_below "$d"
+        rm -rf --one-file-system -- "$d"
+    done
+    exit "$status"
+}
+
+trap _v2vfs_run_cleanups EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------
+# Temporary directory (created when this file is sourced, so that
+# d=$(tmpdir) works from a command substitution).
+
+_v2vfs_tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/v2vfs-$_v2vfs_test_name.XXXXXXXX") ||
+    fail "cannot create a temporary directory"
+_v2vfs_tmpdirs+=("$_v2vfs_tmpdir")
+
+# tmpdir: print the test's private temporary directory.
+tmpdir ()
+{
+    echo "$_v2vfs_tmpdir"
+}
+
+# ---------------------------------------------------------------------
+# Mounts.
+
+# _v2vfs_mountpoints: print mount points from /proc/mounts, unescaped.
+_v2vfs_mountpoints ()
+{
+    local dev mp rest
+    while read -r dev mp rest; do
+        # /proc/mounts escapes space, tab, newline, backslash as \ooo.
+        printf '%b\n' "${mp//\\/\\0}"
+    done < /proc/mounts
+}
+
+# is_mounted DIR: true if DIR is a mount point.
+is_mounted ()
+{
+    local dir m
+    dir=$(realpath -m -- "$1")
+    while IFS= read -r m; do
+        [ "$m" = "$dir" ] && return 0
+    done < <(_v2vfs_mountpoints)
+    return 1
+}
+
+# assert_not_mounted MNT
+assert_not_mounted ()
+{
+    if is_mounted "$1"; then
+        fail "$1 is still mounted"
+    fi
+}
+
+# v2vfs_unmount MNT: unmount (lazily if it stays busy).  Quiet if MNT is
+# not mounted.
+v2vfs_unmount ()
+{
+    local mnt=$1 i
+    is_mounted "$mnt" || return 0
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        fusermount3 -u "$mnt" 2>/dev/null && return 0
+        is_mounted "$mnt" || return 0
+        sleep 0.2
+    done
+    echo "$_v2vfs_test_name: $mnt busy, unmounting lazily" >&2
+    fusermount3 -uz "$mnt"
+}
+
+# Unmount anything still mounted at or below DIR (deepest first).
+_v2vfs_unmount_below ()
+{
+    local dir m
+    dir=$(realpath -m -- "$1")
+    while IFS= read -r m; do
+        case "$m" in
+            "$dir"|"$dir"/*) fusermount3 -uz "$m" 2>/dev/null ||
+                                umount -l "$m" 2>/dev/null ;;
+        esac
+    done < <(_v2vfs_mountpoints | sort -r)
+}
+
+# v2vfs_mount [OPTION...] SRC... MNT: run v2vfs with these arguments.  It
+# daemonizes and returns once the mount is ready (0) or failed (1).  On
+# success an unmount is registered as a cleanup.  Creates MNT if needed.
+v2vfs_mount ()
+{
+    local mnt r=0
+    [ $# -ge 2 ] || fail "usage: v2vfs_mount SRC... MNT"
+    mnt=${!#}
+    [ -x "$V2VFS" ] || fail "v2vfs binary not found: $V2VFS"
+    mkdir -p -- "$mnt"
+    if [ "$V2VFS_MOUNT_TIMEOUT" != 0 ]; then
+        timeout "$V2VFS_MOUNT_TIMEOUT" "$V2VFS" "$@" || r=$?
+    else
+        "$V2VFS" "$@" || r=$?
+    fi
+    if [ "$r" -ne 0 ]; then
+        # A failed mount must not leave anything behind.
+        if is_mounted "$mnt"; then
+            v2vfs_unmount "$mnt"
+        fi
+        [ "$r" -eq 124 ] && fail "v2vfs $* timed out after ${V2VFS_MOUNT_TIMEOUT}s"
+        fail "v2vfs $* exited with status $r"
+    fi
+    cleanup_fn v2vfs_unmount "$mnt"
+    is_mounted "$mnt" || fail "v2vfs $* returned 0 but $mnt is not mounted"
+}
+
+# ---------------------------------------------------------------------
+# Assertions.
+
+# expect_fail_exact "EXPECTED MESSAGE" CMD...: CMD must exit with status
+# 1 and write exactly one line, EXPECTED MESSAGE, to stderr.
+expect_fail_exact ()
+{
+    local expected=$1 out err exp r=0
+    shift
+    out=$(mktemp "$_v2vfs_tmpdir/stdout.XXXXXX")
+    err=$(mktemp "$_v2vfs_tmpdir/stderr.XXXXXX")
+    exp=$(mktemp "$_v2vfs_tmpdir/expected.XXXXXX")
+    printf '%s\n' "$expected" > "$exp"
+    "$@" >"$out" 2>"$err" || r=$?
+    if [ "$r" -ne 1 ] || ! cmp -s "$exp" "$err"; then
+        {
+            echo "$_v2vfs_test_name: FAIL: expect_fail_exact: $*"
+            [ "$r" -ne 1 ] && echo "  exit status: $r (expected 1)"
+            if ! cmp -s "$exp" "$err"; then
+                echo "  stderr differs from the expected single line" \
+                     "(--- expected, +++ actual):"
+                diff -u --label expected --label actual "$exp" "$err" |
+                    sed 's/^/    /'
+                # Make invisible differences visible.
+                echo "  actual stderr bytes:"
+                od -c "$err" | head -n 20 | sed 's/^/    /'
+            fi
+            if [ -s "$out" ]; then
+                echo "  stdout (first 20 lines):"
+                head -n 20 "$out" | sed 's/^/    /'
+            fi
+        } >&2
+        exit 1
+    fi
+    rm -f -- "$out" "$err" "$exp"
+}
+
+# sha_of FILE: print the SHA-256 of FILE.
+sha_of ()
+{
+    local s
+    s=$(sha256sum -- "$1") || fail "sha256sum $1 failed"
+    echo "${s%% *}"
+}
+
+# qemu_compare A_FMT A B_FMT B: the two images must read identically.
+qemu_compare ()
+{
+    local out r=0
+    [ $# -eq 4 ] || fail "usage: qemu_compare A_FMT A B_FMT B"
+    out=$(qemu-img compare -f "$1" "$2" -F "$3" "$4" 2>&1) || r=$?
+    if [ "$r" -ne 0 ] || [ "$out" != "Images are identical." ]; then
+        fail "qemu-img compare -f $1 $2 -F $3 $4 (status $r): $out"
+    fi
+}
+
+# ---------------------------------------------------------------------
+# Fixtures.
+
+# make_raw_fixture FILE SIZE_BYTES [SEED]: sparse raw image with
+# deterministic pseudo-random data (same SEED and SIZE => same bytes):
+#   * data at the start (a fake boot area) and text-like compressible data
+#   * data crossing a 64 KiB grain boundary at unaligned offsets
+#   * a 3 MiB data area at 8 MiB with a grain-aligned 1 MiB run of
+#     explicitly written zero bytes in its middle (9..10 MiB)
+#   * holes of several MiB between the areas
+#   * data crossing the 32 MiB GT-coverage boundary at 64 MiB and
+#     power-of-two boundaries from 512 MiB (2 GiB = extent boundary of
+#     twoGbMaxExtent* files) when the image is big enough
+#   * the last 70000 bytes, i.e. the final partial grain up to EOF
+# Total data is a few MiB whatever SIZE is.
+make_raw_fixture ()
+{
+    [ $# -ge 2 ] || fail "usage: make_raw_fixture FILE SIZE_BYTES [SEED]"
+    python3 - "$1" "$2" "${3:-1}" <<'EOF' || fail "make_raw_fixture $1 $2 failed"
+import os, random, sys
+path, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+MiB = 1 << 20
+rng = random.Random(seed)
+words = [b"v2vfs", b"grain", b"sector", b"stream", b"vmdk", b"ovf",
+         b"extent", b"descriptor", b"\n", b"0123456789", b"KDMV", b" "]
+
+def text(n):
+    out = bytearray()
+    while len(out) < n:
+        out += rng.choice(words) + b" "
+    return bytes(out[:n])
+
+chunks = [
+    (0, 128 * 1024, "random"),
+    (256 * 1024, 512 * 1024, "text"),
+    (MiB - 3000, 8000, "random"),          # crosses the grain at 1 MiB
+    (5 * MiB + 12345, 100000, "random"),   # unaligned, several grains
+    (8 * MiB, 3 * MiB, "random"),          # data area ...
+    (9 * MiB, MiB, "zero"),                # ... with explicit zeros inside
+    (64 * MiB - 40000, 80000, "random"),   # crosses a GT (32 MiB) boundary
+]
+b = 512 * MiB
+while b < size:
+    chunks.append((b - 50000, 100000, "random"))
+    b *= 2
+chunks.append((size - 70000, 70000, "random"))  # last partial grain, EOF
+
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.ftruncate(fd, size)
+for off, n, kind in chunks:
+    if kind == "random":
+        data = rng.randbytes(n)
+    elif kind == "text":
+        data = text(n)
+    else:
+        data = bytes(n)
+    if off < 0:
+        data, off = data[-off:], 0
+    data = data[:max(0, size - off)]
+    if data:
+        os.pwrite(fd, data, off)
+os.close(fd)
+EOF
+}
