@@ -1,1 +1,448 @@
-int main (void) { return 0; }
+/* Unit tests for formats/: tables of cases on in-memory sources, each
+ * asserting an exact value or an exact error message.  Runs from `make
+ * check` (srcdir in the environment locates tests/samples). */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "cleanup.h"
+#include "ovf.h"
+#include "source.h"
+#include "tar.h"
+#include "vmdk.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {                                   \
+    checks++;                                                   \
+    if (!(cond)) {                                              \
+      failures++;                                               \
+      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);     \
+      fprintf (stderr, __VA_ARGS__);                            \
+      fputc ('\n', stderr);                                     \
+    }                                                           \
+  } while (0)
+
+#define CHECK_STR(got, want) \
+  CHECK (strcmp ((got), (want)) == 0, "got '%s'\n   want '%s'", (got), (want))
+
+/* ---- VMDK descriptors ------------------------------------------------- */
+
+static void
+test_desc_cases (void)
+{
+  static const struct {
+    const char *text;
+    int ok;
+    size_t n_extents;
+    uint64_t sectors0;
+    int type0;
+    const char *file0;
+    const char *error;
+  } cases[] = {
+    /* ovftool: trailing spaces, CRLF, NUL padding after the text. */
+    { "# Disk DescriptorFile\r\nversion=1 \r\nCID=bb17cc39 \r\n"
+      "parentCID=ffffffff \r\ncreateType=\"streamOptimized\" \r\n\r\n"
+      "# Extent description\r\nRDONLY 61440 SPARSE \"generated-stream.vmdk\"\r\n"
+      "\r\n# The Disk Data Base \r\n#DDB\r\nddb.adapterType = \"lsilogic\"\r\n"
+      "\0\0garbage after NUL",
+      1, 1, 61440, VMDK_SPARSE, "generated-stream.vmdk", NULL },
+    /* unquoted createType (ovftool bug), a file name with spaces */
+    { "version=1\nCID=91ad9f8\nparentCID=ffffffff\ncreateType=monolithicSparse\n"
+      "RW 20480 SPARSE \"OMS CS6250 Course VM-disk1.vmdk\"\n",
+      1, 1, 20480, VMDK_SPARSE, "OMS CS6250 Course VM-disk1.vmdk", NULL },
+    /* ZERO extents have no file; NOACCESS lines still count */
+    { "version=1\nRW 100 FLAT \"a.raw\" 0\nNOACCESS 50 FLAT \"b.raw\" 10\n"
+      "RW 7 ZERO\n", 1, 3, 100, VMDK_FLAT, "a.raw", NULL },
+    { "version=1\nRW 1x FLAT \"a\" 0\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor line 2: bad extent line 'RW 1x FLAT \"a\" 0'" },
+    { "version=1\nRW 10 WEIRD \"a\"\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor line 2: unknown extent type 'WEIRD' in "
+      "'RW 10 WEIRD \"a\"'" },
+    { "version=1\nRW 10 FLAT \"a\" 0 junk\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor line 2: bad extent line 'RW 10 FLAT \"a\" 0 junk'" },
+    { "version=7\nRW 10 FLAT \"a\" 0\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor line 1: unsupported version in 'version=7'" },
+    { "version=1\nthis is not a descriptor\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor line 2: cannot parse 'this is not a descriptor'" },
+    { "version=1\ncreateType=\"vmfs\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor line 2: unterminated quote in 'createType=\"vmfs'" },
+    { "version=1\n# no extents\n", 0, 0, 0, 0, NULL,
+      "d.vmdk: descriptor has no extent lines" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct vmdk_desc d;
+    struct v2_error e = { 0 };
+    /* Cases may hold NULs on purpose: pass the full literal length. */
+    size_t len = strlen (cases[i].text);
+    int r;
+
+    if (i == 0)
+      len += 2 + strlen ("garbage after NUL");
+    r = vmdk_desc_parse (cases[i].text, len, "d.vmdk", &d, &e);
+    if (cases[i].ok) {
+      CHECK (r == 0, "case %zu: %s", i, e.msg);
+      if (r == 0) {
+        CHECK (d.n_extents == cases[i].n_extents, "case %zu: %zu extents", i,
+               d.n_extents);
+        CHECK (d.extents[0].sectors == cases[i].sectors0, "case %zu", i);
+        CHECK ((int) d.extents[0].type == cases[i].type0, "case %zu", i);
+        CHECK_STR (d.extents[0].file, cases[i].file0);
+        vmdk_desc_free (&d);
+      }
+    }
+    else {
+      CHECK (r == -1, "case %zu: parsed", i);
+      CHECK_STR (e.msg, cases[i].error);
+    }
+  }
+}
+
+static char *
+read_sample (const char *dir, const char *name, size_t *len)
+{
+  const char *srcdir = getenv ("srcdir");
+  CLEANUP_FREE char *path = NULL;
+  char *buf;
+  FILE *f;
+
+  if (asprintf (&path, "%s/samples/%s/%s", srcdir ? srcdir : ".", dir, name) == -1)
+    return NULL;
+  f = fopen (path, "rb");
+  if (f == NULL) {
+    CHECK (0, "%s: %s", path, strerror (errno));
+    return NULL;
+  }
+  buf = calloc (1, 1 << 20);
+  *len = fread (buf, 1, (1 << 20) - 1, f);
+  fclose (f);
+  return buf;
+}
+
+/* Every real descriptor in tests/samples parses, with the right extents. */
+static void
+test_desc_samples (void)
+{
+  static const struct {
+    const char *file;
+    size_t n_extents;
+    int type0;
+    uint64_t sectors0;
+    uint32_t parent_cid;
+  } cases[] = {
+    { "01-ovftool-streamOptimized-embedded-ttylinux.txt", 1, VMDK_SPARSE, 61440, 0xffffffff },
+    { "02-esx4-vmfs-base-sql.vmdk", 1, VMDK_VMFS, 268435456, 0xffffffff },
+    { "03-esx-vmfsSparse-snapshot-sql-000001.vmdk", 1, VMDK_VMFSSPARSE, 16777216, 0xfffffffe },
+    { "06-esx-vRDM-vmfsRawDeviceMap-v3-ctk.vmdk", 1, VMDK_VMFSRDM, 1048576000, 0xffffffff },
+    { "09-virtualbox-streamOptimized-export-embedded-RDONLY.txt", 1, VMDK_SPARSE, 838860800, 0xffffffff },
+    { "10-virtualbox-monolithicSparse-embedded-space-in-filename.txt", 1, VMDK_SPARSE, 41943040, 0xffffffff },
+    { "11-virtualbox-createrawvmdk-fullDevice-windows.vmdk", 1, VMDK_FLAT, 8036352, 0xffffffff },
+    { "13a-qemu-img-7.2-streamOptimized-embedded.txt", 1, VMDK_SPARSE, 20480, 0xffffffff },
+    { "13d-qemu-img-7.2-twoGbMaxExtentSparse.vmdk", 1, VMDK_SPARSE, 20480, 0xffffffff },
+    { "13e-qemu-img-7.2-monolithicFlat.vmdk", 1, VMDK_FLAT, 20480, 0xffffffff },
+    { "13f-qemu-img-7.2-twoGbMaxExtentFlat-5G.vmdk", 3, VMDK_FLAT, 4194304, 0xffffffff },
+    { "13g-qemu-img-7.2-child-with-parentFileNameHint-embedded.txt", 1, VMDK_SPARSE, 20480, 0x5267d78f },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t len;
+    CLEANUP_FREE char *text = read_sample ("vmdk-descriptors", cases[i].file, &len);
+    struct vmdk_desc d;
+    struct v2_error e = { 0 };
+
+    if (text == NULL)
+      continue;
+    if (vmdk_desc_parse (text, len, cases[i].file, &d, &e) == -1) {
+      CHECK (0, "%s: %s", cases[i].file, e.msg);
+      continue;
+    }
+    CHECK (d.n_extents == cases[i].n_extents, "%s: %zu extents",
+           cases[i].file, d.n_extents);
+    CHECK ((int) d.extents[0].type == cases[i].type0, "%s: type %d",
+           cases[i].file, d.extents[0].type);
+    CHECK (d.extents[0].sectors == cases[i].sectors0, "%s: %" PRIu64,
+           cases[i].file, d.extents[0].sectors);
+    CHECK (d.parent_cid == cases[i].parent_cid, "%s: parentCID %08x",
+           cases[i].file, d.parent_cid);
+    vmdk_desc_free (&d);
+  }
+}
+
+/* ---- hosted sparse extents -------------------------------------------- */
+
+/* A monolithicSparse image in memory: 4 grains of 8 sectors, one grain
+ * table; grain 1 holds 'A's, grain 3 holds 'B's, grains 0 and 2 unset. */
+static size_t
+make_sparse (unsigned char *img, uint64_t capacity, uint32_t gte1, uint32_t flags)
+{
+  memset (img, 0, 64 * 512);
+  memcpy (img, "KDMV", 4);
+  img[4] = 1;                                   /* version */
+  memcpy (img + 8, &flags, 4);
+  memcpy (img + 12, &capacity, 8);
+  img[20] = 8;                                  /* grain: 8 sectors */
+  img[44] = 4;                                  /* 4 GTEs per GT */
+  img[56] = 2;                                  /* GD at sector 2 */
+  img[64] = 16;                                 /* overHead */
+  img[2 * 512] = 3;                             /* GD[0] = sector 3 */
+  memcpy (img + 3 * 512 + 4, &gte1, 4);         /* GT[1] */
+  img[3 * 512 + 12] = 24;                       /* GT[3] = sector 24 */
+  memset (img + 16 * 512, 'A', 8 * 512);
+  memset (img + 24 * 512, 'B', 8 * 512);
+  return 32 * 512;
+}
+
+static void
+test_sparse (void)
+{
+  static unsigned char img[64 * 512];
+  static const struct {
+    uint64_t capacity;
+    uint32_t gte1;
+    uint32_t flags;
+    const char *error;
+  } cases[] = {
+    { 32, 16, 0, NULL },
+    { 30, 16, 0, NULL },             /* capacity not a multiple of the grain */
+    { 32, 99, 0, "mem.vmdk: grain table 0 entry 1: grain 1 at offset 50688 "
+      "is past the end of the file (16384 bytes)" },
+    { 32, 1, 0, "mem.vmdk: grain table 0 entry 1: grain 1 at sector 1 points "
+      "into the metadata (grains start at sector 16)" },
+    { UINT64_C (1) << 60, 16, 0, "mem.vmdk: sparse header at offset 0: capacity "
+      "1152921504606846976 sectors overflows (the limit is 2199023255552 "
+      "sectors, 1 PiB)" },
+    { 32, 16, 0x00400000, "mem.vmdk: sparse header at offset 0: unknown "
+      "incompatible flags 0x00400000" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t len = make_sparse (img, cases[i].capacity, cases[i].gte1, cases[i].flags);
+    struct v2_error e = { 0 };
+    struct source *s = source_from_mem ("mem.vmdk", img, len, &e);
+    struct vmdk_sparse *sp = s ? vmdk_sparse_open (s, &e) : NULL;
+
+    if (cases[i].error) {
+      CHECK (sp == NULL, "case %zu: opened", i);
+      CHECK_STR (e.msg, cases[i].error);
+    }
+    else {
+      CHECK (sp != NULL, "case %zu: %s", i, e.msg);
+      if (sp) {
+        CHECK (sp->allocated_grains == 2, "case %zu: %" PRIu64, i, sp->allocated_grains);
+        CHECK (vmdk_sparse_gte (sp, 1) == 16 && vmdk_sparse_gte (sp, 3) == 24 &&
+               vmdk_sparse_gte (sp, 0) == 0, "case %zu: GTEs", i);
+        CHECK (vmdk_grain_len (sp, 3) == (cases[i].capacity - 24) * 512,
+               "case %zu: last grain length", i);
+      }
+    }
+    vmdk_sparse_free (sp);
+    source_free (s);
+  }
+}
+
+/* ---- tar -------------------------------------------------------------- */
+
+static void
+tar_header (unsigned char *h, const char *name, uint64_t size, char type,
+            bool gnu, bool base256)
+{
+  unsigned sum = 0;
+  size_t i;
+
+  memset (h, 0, 512);
+  snprintf ((char *) h, 100, "%s", name);
+  memcpy (h + 100, "0000644", 7);
+  if (base256) {
+    h[124] = 0x80;
+    for (i = 0; i < 8; i++)
+      h[135 - i] = (unsigned char) (size >> (8 * i));
+  }
+  else
+    snprintf ((char *) h + 124, 12, "%011" PRIo64, size);
+  h[156] = (unsigned char) type;
+  memcpy (h + 257, gnu ? "ustar  " : "ustar", gnu ? 8 : 6);
+  if (!gnu)
+    memcpy (h + 263, "00", 2);
+  memset (h + 148, ' ', 8);
+  for (i = 0; i < 512; i++)
+    sum += h[i];
+  snprintf ((char *) h + 148, 8, "%06o", sum);
+}
+
+static void
+test_tar (void)
+{
+  static unsigned char t[16 * 512];
+  const char *longname =
+    "a-very-long-disk-name-that-does-not-fit-in-one-hundred-bytes-of-ustar-"
+    "name-field-vm-disk1.vmdk";
+  char pax[128];
+  struct tar_index idx;
+  struct v2_error e = { 0 };
+  struct source *s;
+  int n;
+
+  memset (t, 0, sizeof t);
+  tar_header (t, "./vm.ovf", 5, '0', false, false);
+  memcpy (t + 512, "<xml>", 5);
+  /* GNU long name (L), then its member with a base-256 size */
+  tar_header (t + 1024, "././@LongLink", strlen (longname) + 1, 'L', true, false);
+  strcpy ((char *) t + 1536, longname);
+  tar_header (t + 2048, "truncated-name", 3, '0', true, true);
+  memcpy (t + 2560, "abc", 3);
+  /* pax path= and size= override the ustar fields */
+  n = snprintf (pax, sizeof pax, "%d path=pax-disk.vmdk\n", 22);
+  n += snprintf (pax + n, sizeof pax - n, "%d size=700\n", 12);
+  tar_header (t + 3072, "PaxHeaders/x", (uint64_t) n, 'x', false, false);
+  memcpy (t + 3584, pax, (size_t) n);
+  tar_header (t + 4096, "renamed-by-pax", 0, '0', false, false);
+  /* a directory member is skipped */
+  tar_header (t + 5632, "dir/", 0, '5', false, false);
+
+  s = source_from_mem ("t.ova", t, sizeof t, &e);
+  CHECK (tar_read_index (s, &idx, &e) == 0, "tar: %s", e.msg);
+  CHECK (idx.n == 3, "tar: %zu members", idx.n);
+  if (idx.n == 3) {
+    CHECK_STR (idx.members[0].name, "vm.ovf");
+    CHECK (idx.members[0].offset == 512 && idx.members[0].size == 5, "ovf");
+    CHECK_STR (idx.members[1].name, longname);
+    CHECK (idx.members[1].offset == 2560 && idx.members[1].size == 3, "long");
+    CHECK_STR (idx.members[2].name, "pax-disk.vmdk");
+    CHECK (idx.members[2].offset == 4608 && idx.members[2].size == 700, "pax");
+  }
+  tar_index_free (&idx);
+
+  t[148] ^= 1;                                  /* break a checksum */
+  CHECK (tar_read_index (s, &idx, &e) == -1, "bad checksum accepted");
+  CHECK_STR (e.msg, "t.ova: tar header at offset 0: bad checksum (not a tar "
+             "archive, or corrupt)");
+  t[148] ^= 1;
+  tar_header (t + 5632, "big", 1 << 20, '0', false, false);
+  CHECK (tar_read_index (s, &idx, &e) == -1, "overlong member accepted");
+  CHECK_STR (e.msg, "t.ova: tar header at offset 5632: member of 1048576 bytes "
+             "extends past the end of the archive (8192 bytes)");
+  source_free (s);
+}
+
+/* ---- OVF -------------------------------------------------------------- */
+
+static void
+test_ovf_units (void)
+{
+  static const struct { const char *s; uint64_t m; } cases[] = {
+    { "byte", 1 }, { "byte * 2^20", 1 << 20 }, { "byte*2^30", 1 << 30 },
+    { "byte * 2 ^ 20", 1 << 20 }, { "byte * 1024 * 1024", 1 << 20 },
+    { "MegaBytes", 1 << 20 }, { "GB", 1 << 30 }, { " byte * 2^10 ", 1024 },
+  };
+  static const char *const bad[] = { "furlongs", "byte * ", "byte * 2^99",
+                                     "byte / 2", "" };
+  size_t i;
+  uint64_t m;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++)
+    CHECK (ovf_parse_units (cases[i].s, &m) == 0 && m == cases[i].m,
+           "units '%s'", cases[i].s);
+  for (i = 0; i < sizeof bad / sizeof *bad; i++)
+    CHECK (ovf_parse_units (bad[i], &m) == -1, "units '%s' accepted", bad[i]);
+}
+
+static void
+test_ovf_samples (void)
+{
+  static const struct {
+    const char *file;
+    size_t n_disks;
+    uint64_t capacity0;
+    const char *href0;
+    const char *error;
+  } cases[] = {
+    { "01-vsphere8-efi-secureboot-SimpleVm.ovf", 1, 1073741824, NULL, NULL },
+    { "04-esx51-export-gib-units-floppy.ovf", 1, UINT64_C (40) << 30, NULL, NULL },
+    { "06-ovftool35-vapp-2vms-collection.ovf", 2, UINT64_C (4) << 30, NULL, NULL },
+    { "07-ovftool35-vcloud-mac-2disks-pvscsi.ovf", 2, UINT64_C (4) << 20, NULL, NULL },
+    { "12-virtualbox50-macos-efi-vboxmachine-macs.ovf", 1, UINT64_C (4294967296), NULL, NULL },
+    { "18-ovftool463-workstation-kali-coresPerSocket.ovf", 1, UINT64_C (86000000000), NULL, NULL },
+    { "14-ovf2.0-virtualbox-style-TEMPLATE-untangle.ovf", 0, 0, NULL,
+      "14-ovf2.0-virtualbox-style-TEMPLATE-untangle.ovf: Disk 'vmdisk1' at "
+      "line 9: bad capacity '+SIZE+'" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t len;
+    CLEANUP_FREE char *xml = read_sample ("ovf", cases[i].file, &len);
+    struct ovf o;
+    struct v2_error e = { 0 };
+    int r;
+
+    if (xml == NULL)
+      continue;
+    r = ovf_parse (xml, len, cases[i].file, &o, &e);
+    if (cases[i].error) {
+      CHECK (r == -1, "%s: parsed", cases[i].file);
+      CHECK_STR (e.msg, cases[i].error);
+      continue;
+    }
+    CHECK (r == 0, "%s: %s", cases[i].file, e.msg);
+    if (r == -1)
+      continue;
+    CHECK (o.n_disks == cases[i].n_disks, "%s: %zu disks", cases[i].file, o.n_disks);
+    CHECK (o.disks[0].capacity == cases[i].capacity0, "%s: capacity %" PRIu64,
+           cases[i].file, o.disks[0].capacity);
+    ovf_free (&o);
+  }
+}
+
+static void
+test_ovf_refused (void)
+{
+  static const struct { const char *xml; const char *error; } cases[] = {
+    { "this is not XML", "x.ovf: not a valid XML document: line 1: Start tag "
+      "expected, '<' not found" },
+    { "<?xml version=\"1.0\"?>\n<!DOCTYPE Envelope [<!ENTITY x SYSTEM "
+      "\"file:///etc/passwd\">]>\n<Envelope xmlns=\"http://schemas.dmtf.org/"
+      "ovf/envelope/1\">&x;</Envelope>",
+      "x.ovf: has a DOCTYPE (entities and DTDs are refused)" },
+    { "<Envelope xmlns=\"urn:other\"/>", "x.ovf: the root element is not an OVF "
+      "Envelope" },
+    { "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\"/>",
+      "x.ovf: no DiskSection/Disk: the OVF describes no disks" },
+    { "<ovf:Envelope xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">"
+      "<ovf:DiskSection><ovf:Disk ovf:diskId=\"d\" ovf:capacity=\"1\" "
+      "ovf:fileRef=\"nope\"/></ovf:DiskSection></ovf:Envelope>",
+      "x.ovf: Disk 'd' at line 1: fileRef 'nope' names no File in References" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct ovf o;
+    struct v2_error e = { 0 };
+    CHECK (ovf_parse (cases[i].xml, strlen (cases[i].xml), "x.ovf", &o, &e) == -1,
+           "case %zu parsed", i);
+    CHECK_STR (e.msg, cases[i].error);
+  }
+}
+
+int
+main (void)
+{
+  test_desc_cases ();
+  test_desc_samples ();
+  test_sparse ();
+  test_tar ();
+  test_ovf_units ();
+  test_ovf_samples ();
+  test_ovf_refused ();
+  printf ("unit-formats: %d checks, %d failed\n", checks, failures);
+  return failures ? 1 : 0;
+}
