@@ -59,14 +59,15 @@ add_node (struct fs *fs, fuse_ino_t parent, const char *name, mode_t mode,
 }
 
 int
-fs_build (struct fs *fs, struct bundle *b, struct v2_error *e)
+fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
+          struct v2_error *e)
 {
   size_t i;
 
   fs->bundle = b;
   fs->uid = getuid ();
   fs->gid = getgid ();
-  clock_gettime (CLOCK_REALTIME, &fs->time);
+  fs->time = *mtime;
   fs->zero = calloc (1, FS_MAX_READ);
   if (fs->zero == NULL)
     return v2_err (e, ENOMEM, "out of memory");

@@ -42,7 +42,9 @@ struct fs {
 #define FS_MAX_READ (1 << 20)
 #define FS_MAX_READ_STR "1048576"
 
-int fs_build (struct fs *fs, struct bundle *b, struct v2_error *e);
+/* Build the tree for B; every node carries MTIME (the source's). */
+int fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
+              struct v2_error *e);
 void fs_free (struct fs *fs);
 void fs_log (const struct fs *fs, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));

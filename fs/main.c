@@ -103,7 +103,11 @@ main (int argc, char **argv)
     return 1;
   }
   fs.foreground = foreground;
-  if (fs_build (&fs, b, &e) == -1) {
+  if (stat (argv[optind], &st) == -1) {
+    fprintf (stderr, "v2vfs: %s: %s\n", argv[optind], strerror (errno));
+    goto out;
+  }
+  if (fs_build (&fs, b, &st.st_mtim, &e) == -1) {
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     goto out;
   }
