@@ -98,6 +98,57 @@ fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
   return 0;
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void
+unescape_mountinfo (char *s)
+{
+  char *d = s;
+
+  for (; *s; s++) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+        s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+      *d++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+      s += 3;
+    }
+    else
+      *d++ = *s;
+  }
+  *d = '\0';
+}
+
+void
+fs_tune_readahead (const struct fs *fs, const char *mnt)
+{
+  CLEANUP_FREE char *real = realpath (mnt, NULL), *line = NULL;
+  char dev[64] = "", path[128];
+  size_t cap = 0;
+  FILE *f;
+
+  if (real == NULL || (f = fopen ("/proc/self/mountinfo", "re")) == NULL)
+    return;
+  /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..."; the last match is ours. */
+  while (getline (&line, &cap, f) > 0) {
+    char d[64], mp[4096];
+    if (sscanf (line, "%*s %*s %63s %*s %4095s", d, mp) != 2)
+      continue;
+    unescape_mountinfo (mp);
+    if (strcmp (mp, real) == 0 && strstr (line, " - fuse.v2vfs "))
+      snprintf (dev, sizeof dev, "%s", d);
+  }
+  fclose (f);
+  if (dev[0] == '\0')
+    return;
+  snprintf (path, sizeof path, "/sys/class/bdi/%s/read_ahead_kb", dev);
+  f = fopen (path, "we");
+  if (f == NULL)
+    return;                      /* not root: keep the kernel's default */
+  if (fprintf (f, "%d\n", FS_MAX_READ / 1024) < 0 || fclose (f) == EOF) {
+    if (fs->foreground)
+      fs_log (fs, "%s: cannot raise readahead (%s)", path, strerror (errno));
+    return;
+  }
+}
+
 void
 fs_free (struct fs *fs)
 {
@@ -267,6 +318,7 @@ reply_mapped (fuse_req_t req, struct fs *fs, const struct image *img,
   } bv;
   struct fuse_buf *seg = bv.v.buf;
   size_t n = 0, done = 0;
+  struct stat st;
 
   while (done < size) {
     int fd;
@@ -274,6 +326,12 @@ reply_mapped (fuse_req_t req, struct fs *fs, const struct image *img,
     uint64_t len = image_map (img, off + done, size - done, &fd, &file_off);
 
     if (len == 0 || n == FS_MAX_SEGS)
+      return false;
+    /* A spliced range past the end of a file that shrank would reach the
+     * reader as a silent short read; the copy path reports it (EIO and a
+     * log line) instead. */
+    if (fd != IMAGE_MAP_ZERO &&
+        (fstat (fd, &st) == -1 || (uint64_t) st.st_size < file_off + len))
       return false;
     if (fd == IMAGE_MAP_ZERO)
       seg[n] = (struct fuse_buf) { .size = len, .mem = fs->zero };

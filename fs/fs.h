@@ -45,6 +45,11 @@ struct fs {
 /* Build the tree for B; every node carries MTIME (the source's). */
 int fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
               struct v2_error *e);
+/* The kernel caps FUSE readahead at its default (128 KiB) whatever the
+ * filesystem asks, unless the mount's bdi allows more: raise it to
+ * FS_MAX_READ.  Call after mounting and before serving, so the INIT reply
+ * sees it.  Needs root; otherwise the default stays. */
+void fs_tune_readahead (const struct fs *fs, const char *mnt);
 void fs_free (struct fs *fs);
 void fs_log (const struct fs *fs, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));

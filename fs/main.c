@@ -136,6 +136,7 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: %s: mount failed\n", mnt);
     goto out_signals;
   }
+  fs_tune_readahead (&fs, mnt);
   /* The parent returns only after this, when the mount is in place. */
   if (fuse_daemonize (foreground) == -1) {
     fprintf (stderr, "v2vfs: cannot daemonize\n");
