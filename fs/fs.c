@@ -384,8 +384,8 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   else
     r = source_pread (n->file, buf, size, (uint64_t) off, "data", &e);
   if (r == -1) {
-    fs_log (fs, "%s: read of %zu bytes at offset %" PRIu64 ": %s", n->name,
-            size, (uint64_t) off, e.msg);
+    fs_log (fs, "%s%s: read of %zu bytes at offset %" PRIu64 ": %s",
+            n->img ? "disks/" : "", n->name, size, (uint64_t) off, e.msg);
     fuse_reply_err (req, e.errnum == ENOMEM ? ENOMEM : EIO);
     return;
   }
