@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -111,23 +112,33 @@ check_name (const char *name, const char *ref, struct v2_error *e)
   return 0;
 }
 
-/* Open NAME beneath the directory: openat2 RESOLVE_BENEATH refuses any
- * symlink or ".." that would leave it (Linux 5.6). */
+/* Open NAME beneath the directory for reading.  openat2 RESOLVE_BENEATH
+ * refuses any symlink or ".." that would leave it (Linux 5.6).  The name
+ * is first resolved with O_PATH, which opens nothing, so a device or FIFO
+ * is refused before any real open could have side effects.  Returns -1
+ * with errno set (ENODEV: not a regular file). */
 static int
 open_beneath (const struct container *c, const char *name)
 {
   struct open_how how = {
-    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+    .flags = O_PATH | O_CLOEXEC,
     .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
   };
-  int fd = (int) syscall (SYS_openat2, c->dirfd, name, &how, sizeof how);
+  char proc[64];
+  struct stat st;
+  int path_fd, fd;
 
-  if (fd >= 0) {
-    /* O_NONBLOCK only kept a FIFO from blocking the open. */
-    int fl = fcntl (fd, F_GETFL);
-    if (fl != -1)
-      fcntl (fd, F_SETFL, fl & ~O_NONBLOCK);
+  path_fd = (int) syscall (SYS_openat2, c->dirfd, name, &how, sizeof how);
+  if (path_fd == -1)
+    return -1;
+  if (fstat (path_fd, &st) == -1 || !S_ISREG (st.st_mode)) {
+    close (path_fd);
+    errno = ENODEV;
+    return -1;
   }
+  snprintf (proc, sizeof proc, "/proc/self/fd/%d", path_fd);
+  fd = open (proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  close (path_fd);
   return fd;
 }
 
@@ -161,6 +172,8 @@ open_one (const struct container *c, const char *name, const char *ref,
       if (errno == EXDEV || errno == ELOOP)
         v2_err (e, EPERM, "%s '%s' escapes the source directory "
                 "(through a symlink)", ref, name);
+      else if (errno == ENODEV)
+        v2_err (e, EINVAL, "%s '%s': not a regular file", ref, name);
       else
         v2_err (e, errno, "%s '%s': %s", ref, name, strerror (errno));
       errno = 0;

@@ -21,8 +21,7 @@
 #define GRAIN_CACHE_BYTES (64 << 20)
 /* A descriptor larger than this is not a descriptor (qemu's limit). */
 #define MAX_DESCRIPTOR_BYTES (1 << 20)
-/* 1 PiB, as for a sparse extent's capacity (vmdk.c). */
-#define MAX_DISK_BYTES (UINT64_C (1) << 50)
+#define MAX_DISK_BYTES (VMDK_MAX_SECTORS * SECTOR)
 
 #define COWD_MAGIC 0x44574f43U
 #define SESPARSE_MAGIC UINT64_C (0x00000000cafebabe)
@@ -70,7 +69,7 @@ add_extent (struct image *img, struct image_extent x, struct v2_error *e)
 /* A hosted sparse file as one SPARSE extent of SECTORS (0: its capacity). */
 static int
 add_sparse (struct image *img, const struct source *src, uint64_t sectors,
-            const char *ref, struct v2_error *e)
+            const char *ref, const struct vmdk_sparse **out, struct v2_error *e)
 {
   struct vmdk_sparse *sp = vmdk_sparse_open (src, e);
 
@@ -85,6 +84,8 @@ add_sparse (struct image *img, const struct source *src, uint64_t sectors,
                    sp->capacity, sectors);
   }
   img->max_grain = MAX (img->max_grain, sp->grain_bytes);
+  if (out)
+    *out = sp;
   return add_extent (img, (struct image_extent) {
       .kind = IMAGE_SPARSE, .len = sectors * SECTOR, .src = src, .sp = sp }, e);
 }
@@ -114,11 +115,19 @@ add_described (struct image *img, const struct container *c,
     struct source *s;
     uint64_t bytes, off, end;
 
-    if (MUL_OVERFLOW (x->sectors, (uint64_t) SECTOR, &bytes) ||
-        MUL_OVERFLOW (x->offset, (uint64_t) SECTOR, &off) ||
-        ADD_OVERFLOW (off, bytes, &end))
-      return v2_err (e, EFBIG, "%s: descriptor line %u: extent size or "
-                     "offset overflows", desc_name, x->lineno);
+    if (x->sectors > VMDK_MAX_SECTORS || x->offset > VMDK_MAX_SECTORS)
+      return v2_err (e, EFBIG, "%s: descriptor line %u: extent %s %" PRIu64
+                     " sectors overflows (the limit is %" PRIu64 " sectors, "
+                     "1 PiB)", desc_name, x->lineno,
+                     x->sectors > VMDK_MAX_SECTORS ? "size" : "offset",
+                     x->sectors > VMDK_MAX_SECTORS ? x->sectors : x->offset,
+                     VMDK_MAX_SECTORS);
+    bytes = x->sectors * SECTOR;
+    off = x->offset * SECTOR;
+    end = off + bytes;
+    if (img->size + bytes > MAX_DISK_BYTES)
+      return v2_err (e, EFBIG, "%s: descriptor line %u: the extents add up "
+                     "to more than 1 PiB", desc_name, x->lineno);
     if (asprintf (&ref, "%s: descriptor line %u: extent file", desc_name,
                   x->lineno) == -1)
       return v2_err (e, ENOMEM, "out of memory");
@@ -147,7 +156,7 @@ add_described (struct image *img, const struct container *c,
     case VMDK_SPARSE:
       s = container_open (c, x->file, ref, e);
       if (s == NULL || add_source (img, s, e) == -1 ||
-          add_sparse (img, s, x->sectors, ref, e) == -1)
+          add_sparse (img, s, x->sectors, ref, NULL, e) == -1)
         return -1;
       break;
     case VMDK_VMFSRDM: case VMDK_VMFSRAW:
@@ -190,12 +199,12 @@ open_any (struct image *img, const struct container *c, const char *file,
 
   if (vmdk_is_sparse (h, hlen)) {
     const struct vmdk_extent_line *x;
-    if (add_sparse (img, src, 0, src->name, e) == -1)
+    const struct vmdk_sparse *sp;
+    if (add_sparse (img, src, 0, src->name, &sp, e) == -1)
       return -1;
     /* The embedded descriptor matters only for a parent link; its extent
      * file name is often wrong (ovftool: "generated-stream.vmdk"), and a
      * single-file sparse disk is this file whatever it says. */
-    const struct vmdk_sparse *sp = img->extents[img->n_extents - 1].sp;
     if (sp->desc_offset && sp->desc_size) {
       CLEANUP_FREE char *text = malloc (sp->desc_size * SECTOR);
       if (text == NULL)

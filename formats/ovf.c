@@ -232,9 +232,13 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
     char msg[256] = "parse error";
     if (err && err->message) {
       size_t l;
+      char *p;
       snprintf (msg, sizeof msg, "%s", err->message);
+      for (p = msg; *p; p++)       /* libxml2 splits some over lines */
+        if (isspace ((unsigned char) *p))
+          *p = ' ';
       l = strlen (msg);
-      while (l && isspace ((unsigned char) msg[l - 1]))
+      while (l && msg[l - 1] == ' ')
         msg[--l] = '\0';
     }
     return v2_err (e, EINVAL, "%s: not a valid XML document: line %d: %s",

@@ -4,6 +4,7 @@
  * pax records are "LEN key=value\n" (POSIX.1-2001). */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -111,7 +112,7 @@ parse_pax (const struct source *s, uint64_t at, char *buf, size_t len,
       char *vend;
       errno = 0;
       *size = strtoull (eq + 1, &vend, 10);
-      if (errno || vend == eq + 1 || *vend)
+      if (errno || !isdigit ((unsigned char) eq[1]) || *vend)
         return v2_err (e, EINVAL, "%s: pax header at offset %" PRIu64
                        ": bad size '%s'", s->name, at, eq + 1);
       *have_size = true;

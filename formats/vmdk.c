@@ -54,9 +54,7 @@
 #define MAX_GRAIN_SECTORS 2048
 /* VMware writes 512 entries per table; COWD uses 4096. */
 #define MAX_GTES_PER_GT 4096
-/* 2^50 bytes (1 PiB): far beyond VMware's 62 TB, and small enough that
- * capacity * 512 and every derived offset fit in 64 bits. */
-#define MAX_CAPACITY_SECTORS (UINT64_C (1) << 41)
+#define MAX_CAPACITY_SECTORS VMDK_MAX_SECTORS
 /* qemu's limit on grain directory entries. */
 #define MAX_GD_ENTRIES (UINT64_C (1) << 25)
 /* Embedded descriptors are 1 to 20 sectors in practice. */
@@ -373,6 +371,8 @@ parse_header (const struct source *src, const unsigned char *h, uint64_t off,
   if (!is_power_of_2 (hd->gtes) || hd->gtes > MAX_GTES_PER_GT)
     return BAD ("%" PRIu32 " entries per grain table is not a power of 2 "
                 "up to %d", hd->gtes, MAX_GTES_PER_GT);
+  if (hd->capacity == 0)
+    return BAD ("capacity is %d sectors", 0);
   if (hd->capacity > MAX_CAPACITY_SECTORS)
     return BAD ("capacity %" PRIu64 " sectors overflows (the limit is "
                 "%" PRIu64 " sectors, 1 PiB)", hd->capacity,
@@ -425,10 +425,10 @@ check_gte (struct vmdk_sparse *sp, uint64_t overhead, uint64_t g, uint32_t gte,
                    g, gte, overhead);
   if (off > sp->src->size || need > sp->src->size - off)
     return v2_err (e, EINVAL, "%s: grain table %" PRIu64 " entry %" PRIu64
-                   ": grain %" PRIu64 " at offset %" PRIu64 " is past the "
-                   "end of the file (%" PRIu64 " bytes)", sp->src->name,
-                   g / sp->gtes_per_gt, g % sp->gtes_per_gt, g, off,
-                   sp->src->size);
+                   ": grain %" PRIu64 " at offset %" PRIu64 " (%" PRIu64
+                   " bytes) extends past the end of the file (%" PRIu64
+                   " bytes)", sp->src->name, g / sp->gtes_per_gt,
+                   g % sp->gtes_per_gt, g, off, need, sp->src->size);
   sp->allocated_grains++;
   return 0;
 }

@@ -16,6 +16,9 @@
 #include "source.h"
 
 #define SECTOR 512
+/* 2^50 bytes (1 PiB): far beyond VMware's 62 TB, and small enough that
+ * a capacity in bytes and every offset derived from it fit in 64 bits. */
+#define VMDK_MAX_SECTORS (UINT64_C (1) << 41)
 
 enum vmdk_access { VMDK_RW, VMDK_RDONLY, VMDK_NOACCESS };
 enum vmdk_extent_type {

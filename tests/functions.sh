@@ -111,19 +111,21 @@ cleanup_fn ()
 
 _v2vfs_run_cleanups ()
 {
-    local status=$? i d
+    # Prefixed names: the cleanups run in this function's scope, and a
+    # local "d" or "i" would hide the test's own variables from them.
+    local _v2vfs_status=$? _v2vfs_i _v2vfs_d
     [ -n "$_v2vfs_cleaning" ] && return
     _v2vfs_cleaning=1
     set +e
     trap '' INT TERM
-    for (( i = ${#_v2vfs_cleanups[@]} - 1; i >= 0; i-- )); do
-        eval "${_v2vfs_cleanups[i]}"
+    for (( _v2vfs_i = ${#_v2vfs_cleanups[@]} - 1; _v2vfs_i >= 0; _v2vfs_i-- )); do
+        eval "${_v2vfs_cleanups[_v2vfs_i]}"
     done
-    for d in "${_v2vfs_tmpdirs[@]}"; do
-        _v2vfs_unmount_below "$d"
-        rm -rf --one-file-system -- "$d"
+    for _v2vfs_d in "${_v2vfs_tmpdirs[@]}"; do
+        _v2vfs_unmount_below "$_v2vfs_d"
+        rm -rf --one-file-system -- "$_v2vfs_d"
     done
-    exit "$status"
+    exit "$_v2vfs_status"
 }
 
 trap _v2vfs_run_cleanups EXIT
@@ -350,4 +352,45 @@ for off, n, kind in chunks:
         os.pwrite(fd, data, off)
 os.close(fd)
 EOF
+}
+
+# tree_sums DIR...: SHA-256 of every regular file under the DIRs, in a
+# stable order, to show that a run wrote to no source file.
+tree_sums ()
+{
+    find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
+}
+
+# expect_refused MSG MNT DIRS CMD...: CMD fails with exactly the one line
+# MSG and exit 1, MNT is not mounted afterwards, and no file under DIRS
+# (a space-separated list) changed.
+expect_refused ()
+{
+    local msg=$1 mnt=$2 dirs=$3 before
+    shift 3
+    # shellcheck disable=SC2086
+    before=$(tree_sums $dirs)
+    expect_fail_exact "$msg" "$@"
+    assert_not_mounted "$mnt"
+    # shellcheck disable=SC2086
+    [ "$(tree_sums $dirs)" = "$before" ] || fail "$* changed a source file"
+}
+
+# poke FILE OFFSET NBYTES VALUE: write VALUE as an NBYTES little-endian
+# integer at byte OFFSET of FILE.
+poke ()
+{
+    local i s=
+    for (( i = 0; i < $3; i++ )); do
+        s+=$(printf '\\x%02x' $(( ($4 >> (8 * i)) & 0xff )))
+    done
+    printf "$s" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# peek FILE OFFSET NBYTES: print the little-endian integer there.
+peek ()
+{
+    local v
+    v=$(od -An -t u"$3" -j "$2" -N "$3" --endian=little "$1")
+    echo $(( v ))
 }

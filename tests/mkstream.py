@@ -323,8 +323,12 @@ def main(argv):
             digest.update(struct.pack("<Q", lba))
             digest.update(data)
             if a.corrupt_bomb and not bomb_done:
+                # The grain followed by a grain of zeros: it inflates to
+                # twice the grain size, yet compresses to well under the
+                # 2-grain cap on compressed sizes even when the grain is
+                # incompressible, so readers get as far as inflating it.
                 full = data + bytes(grain_bytes - len(data))
-                payload = zlib.compress(full + full, level)
+                payload = zlib.compress(full + bytes(grain_bytes), 9)
                 bomb_done = True
             else:
                 payload = zlib.compress(data, level)

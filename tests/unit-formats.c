@@ -214,7 +214,7 @@ test_sparse (void)
     { 32, 16, 0, NULL },
     { 30, 16, 0, NULL },             /* capacity not a multiple of the grain */
     { 32, 99, 0, "mem.vmdk: grain table 0 entry 1: grain 1 at offset 50688 "
-      "is past the end of the file (16384 bytes)" },
+      "(4096 bytes) extends past the end of the file (16384 bytes)" },
     { 32, 1, 0, "mem.vmdk: grain table 0 entry 1: grain 1 at sector 1 points "
       "into the metadata (grains start at sector 16)" },
     { UINT64_C (1) << 60, 16, 0, "mem.vmdk: sparse header at offset 0: capacity "

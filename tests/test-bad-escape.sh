@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Names that escape the source directory (DESIGN.md section 2: hrefs and
+# extent files may not leave the source's directory, nor name devices):
+# OVF hrefs "../x.vmdk" and "/etc/passwd", extent lines naming
+# "/dev/sda" and "../../etc/shadow", symlinks inside the directory that
+# point outside it, and a device node inside the directory.
+#
+# Every escaping name points at a file that exists and would mount, so
+# only the refusal can make v2vfs fail.  Each must be refused before
+# mounting: exit 1, exactly one error line naming the descriptor, the
+# object and the bad name, nothing left mounted, and every fixture file
+# byte for byte as it was.  The device node must not even be opened.
+set -euo pipefail
+source "$(dirname "$0")/functions.sh"
+requires python3 qemu-img timeout sha256sum
+requires_fuse
+
+d=$(tmpdir)
+# top/src is the source directory; top/ and etc/ are outside it.
+mkdir -p "$d/top/src" "$d/etc" "$d/mnt"
+cd "$d/top"
+
+# refused MSG CMD...: CMD (a v2vfs run) fails with exactly MSG, leaves
+# nothing mounted and writes to no fixture file.
+refused ()
+{
+    local msg=$1
+    shift
+    expect_refused "$msg" "$d/mnt" "$d/top $d/etc" "$@"
+}
+
+# v2vfs SRC...: run v2vfs on SRC... with the test's mount point.
+v2vfs ()
+{
+    timeout 60 "$V2VFS" "$@" "$d/mnt"
+}
+
+# ovf HREF: a one-disk OVF whose File href is HREF.
+ovf ()
+{
+    cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+  <References>
+    <File ovf:id="file1" ovf:href="$1"/>
+  </References>
+  <DiskSection>
+    <Info>Virtual disks</Info>
+    <Disk ovf:capacity="8" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#monolithicSparse"/>
+  </DiskSection>
+  <VirtualSystem ovf:id="vm">
+    <Info>A virtual machine</Info>
+    <Name>vm</Name>
+    <VirtualHardwareSection>
+      <Info>Virtual hardware</Info>
+      <Item>
+        <rasd:ElementName>disk1</rasd:ElementName>
+        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
+        <rasd:InstanceID>5</rasd:InstanceID>
+        <rasd:ResourceType>17</rasd:ResourceType>
+      </Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+EOF
+}
+
+# descriptor NAME: a monolithicFlat descriptor (extent on line 8) of the
+# 8 MiB disk in the flat file NAME.
+descriptor ()
+{
+    printf '%s\n' '# Disk DescriptorFile' 'version=1' 'CID=3ebc653f' \
+        'parentCID=ffffffff' 'createType="monolithicFlat"' '' \
+        '# Extent description' "RW 16384 FLAT \"$1\" 0" '' '#DDB' \
+        'ddb.adapterType = "ide"'
+}
+
+make_raw_fixture "$d/disk.raw" $(( 8 << 20 ))
+"$MKFIXTURE" monolithicSparse "$d/disk.raw" x.vmdk
+cp "$d/disk.raw" outside-flat.vmdk
+cp "$d/disk.raw" "$d/etc/shadow"
+
+# The same names, resolved inside the directory, mount: the fixtures
+# are good and only the escape is wrong.
+cp x.vmdk src/x.vmdk
+ovf x.vmdk > src/ok.ovf
+descriptor outside-flat.vmdk > src/ok.vmdk
+cp outside-flat.vmdk src/outside-flat.vmdk
+v2vfs_mount src/ok.ovf "$d/mnt"
+v2vfs_unmount "$d/mnt"
+v2vfs_mount src/ok.vmdk "$d/mnt"
+v2vfs_unmount "$d/mnt"
+rm src/x.vmdk src/outside-flat.vmdk
+
+# OVF hrefs.
+ovf ../x.vmdk > src/parent.ovf
+refused "v2vfs: src/parent.ovf: File 'file1' href '../x.vmdk' escapes the source directory" \
+    v2vfs src/parent.ovf
+ovf /etc/passwd > src/absolute.ovf
+refused "v2vfs: src/absolute.ovf: File 'file1' href '/etc/passwd' escapes the source directory (absolute path or device)" \
+    v2vfs src/absolute.ovf
+
+# Extent lines.
+descriptor /dev/sda > src/dev-sda.vmdk
+refused "v2vfs: src/dev-sda.vmdk: descriptor line 8: extent file '/dev/sda' escapes the source directory (absolute path or device)" \
+    v2vfs src/dev-sda.vmdk
+descriptor ../../etc/shadow > src/shadow.vmdk
+refused "v2vfs: src/shadow.vmdk: descriptor line 8: extent file '../../etc/shadow' escapes the source directory" \
+    v2vfs src/shadow.vmdk
+
+# Symlinks inside the directory to a file outside it, relative and
+# absolute.
+ln -s ../outside-flat.vmdk src/link-flat.vmdk
+descriptor link-flat.vmdk > src/link.vmdk
+refused "v2vfs: src/link.vmdk: descriptor line 8: extent file 'link-flat.vmdk' escapes the source directory (through a symlink)" \
+    v2vfs src/link.vmdk
+ln -s "$d/top/outside-flat.vmdk" src/abslink-flat.vmdk
+descriptor abslink-flat.vmdk > src/abslink.vmdk
+refused "v2vfs: src/abslink.vmdk: descriptor line 8: extent file 'abslink-flat.vmdk' escapes the source directory (through a symlink)" \
+    v2vfs src/abslink.vmdk
+
+# A block device node inside the directory (loop0's numbers), named by
+# an extent line and by an href.  It must be refused by its type, with
+# the descriptor and line in the message, and never opened: opening a
+# device can have effects of its own (a watchdog, a tape rewind).  An
+# inotify watch on the node counts the opens (an O_PATH open to fstat it
+# does not count).
+if ! mknod src/blk.vmdk b 7 0 2>/dev/null; then
+    echo "$_v2vfs_test_name: cannot mknod here: device node cases skipped" >&2
+    exit 0
+fi
+cat > "$d/watch-open.py" <<'EOF'
+# watch-open.py COUNT_FILE PATH CMD...: run CMD and write to COUNT_FILE
+# how many times PATH was opened meanwhile (inotify IN_OPEN); exit with
+# CMD's status.  The events are queued during open(2), so they are all
+# there once CMD has exited.
+import ctypes, os, struct, subprocess, sys
+IN_OPEN = 0x20
+libc = ctypes.CDLL(None, use_errno=True)
+count_file, path, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+if fd < 0 or libc.inotify_add_watch(fd, os.fsencode(path), IN_OPEN) < 0:
+    sys.stderr.write("watch-open.py: %s: inotify: %s\n"
+                     % (path, os.strerror(ctypes.get_errno())))
+    sys.exit(2)
+r = subprocess.call(cmd)
+n = 0
+while True:
+    try:
+        buf = os.read(fd, 65536)
+    except BlockingIOError:
+        break
+    off = 0
+    while off < len(buf):
+        wd, mask, cookie, length = struct.unpack_from("iIII", buf, off)
+        n += bool(mask & IN_OPEN)
+        off += 16 + length
+with open(count_file, "w") as f:
+    f.write("%d\n" % n)
+sys.exit(r if r >= 0 else 128 - r)
+EOF
+
+descriptor blk.vmdk > src/device.vmdk
+refused "v2vfs: src/device.vmdk: descriptor line 8: extent file 'blk.vmdk': not a regular file" \
+    python3 "$d/watch-open.py" "$d/opens" src/blk.vmdk \
+    timeout 60 "$V2VFS" src/device.vmdk "$d/mnt"
+[ "$(cat "$d/opens")" = 0 ] ||
+    fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"
+
+ovf blk.vmdk > src/device.ovf
+refused "v2vfs: src/device.ovf: File 'file1' href 'blk.vmdk': not a regular file" \
+    python3 "$d/watch-open.py" "$d/opens" src/blk.vmdk \
+    timeout 60 "$V2VFS" src/device.ovf "$d/mnt"
+[ "$(cat "$d/opens")" = 0 ] ||
+    fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"
