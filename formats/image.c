@@ -304,7 +304,7 @@ image_open_vmdk (const struct container *c, const char *file, const char *ref,
   for (i = 0; i < img->n_extents; i++) {
     const struct image_extent *x = &img->extents[i];
     if (x->kind == IMAGE_FLAT)
-      img->allocated += x->len;
+      img->allocated += source_allocated (x->src, x->src_off, x->len);
     else if (x->kind == IMAGE_SPARSE)
       img->allocated += MIN (x->len, x->sp->allocated_grains * x->sp->grain_bytes);
   }
@@ -514,7 +514,10 @@ image_seek (const struct image *img, uint64_t off, bool data)
 
     switch (x->kind) {
     case IMAGE_ZERO:  at = data ? x->len : from; break;
-    case IMAGE_FLAT:  at = data ? from : x->len; break;
+    case IMAGE_FLAT:
+      at = MIN (source_seek (x->src, x->src_off + from, data) - x->src_off,
+                x->len);
+      break;
     default:          at = sparse_seek (x, from, data); break;
     }
     if (at < x->len)
@@ -525,49 +528,4 @@ image_seek (const struct image *img, uint64_t off, bool data)
     return -1;
   }
   return (int64_t) img->size;
-}
-
-uint64_t
-image_map (const struct image *img, uint64_t off, uint64_t len,
-           int *fd, uint64_t *file_off)
-{
-  const struct image_extent *x = &img->extents[find_extent (img, off)];
-  uint64_t xoff = off - x->start, n = MIN (len, x->len - xoff);
-  const struct vmdk_sparse *sp = x->sp;
-  uint64_t g, in, run, contig;
-  uint32_t gte;
-  bool data;
-
-  switch (x->kind) {
-  case IMAGE_ZERO:
-    *fd = IMAGE_MAP_ZERO;
-    return n;
-  case IMAGE_FLAT:
-    contig = source_locate (x->src, x->src_off + xoff, fd, file_off);
-    return *fd == -1 ? 0 : MIN (n, contig);
-  default:
-    break;
-  }
-  g = xoff / sp->grain_bytes;
-  in = xoff % sp->grain_bytes;
-  gte = vmdk_sparse_gte (sp, g);
-  data = vmdk_gte_has_data (sp, gte);
-  if (data && sp->compressed)
-    return 0;
-  /* Extend over following grains: more holes, or grains that follow in
-   * the file. */
-  for (run = sp->grain_bytes - in; run < n; run += sp->grain_bytes) {
-    uint32_t next = vmdk_sparse_gte (sp, ++g);
-    if (vmdk_gte_has_data (sp, next) != data ||
-        (data && (uint64_t) next * SECTOR !=
-         (uint64_t) gte * SECTOR + (run + in)))
-      break;
-  }
-  n = MIN (n, run);
-  if (!data) {
-    *fd = IMAGE_MAP_ZERO;
-    return n;
-  }
-  contig = source_locate (x->src, (uint64_t) gte * SECTOR + in, fd, file_off);
-  return *fd == -1 ? 0 : MIN (n, contig);
 }

@@ -3,7 +3,7 @@
  *
  * This is the seam between the formats and everything that serves a
  * disk: the FUSE ops (and later the qcow2 view and the overlay) call only
- * image_pread, image_seek and image_map.  Reads take no global lock; the
+ * image_pread and image_seek.  Reads take no global lock; the
  * grain cache locks one slot at a time. */
 #ifndef V2V_IMAGE_H
 #define V2V_IMAGE_H
@@ -72,12 +72,5 @@ int image_pread (struct image *img, void *buf, size_t len, uint64_t off,
  * the offset, or -1 with errno ENXIO when there is no data after OFF. */
 int64_t image_seek (const struct image *img, uint64_t off, bool data);
 
-/* The longest run from OFF (at most LEN bytes) that is all zeros
- * (*fd = -2) or one contiguous range of one file (*fd, *file_off); 0 if
- * the bytes at OFF need image_pread (a compressed grain, memory). */
-uint64_t image_map (const struct image *img, uint64_t off, uint64_t len,
-                    int *fd, uint64_t *file_off);
-
-#define IMAGE_MAP_ZERO (-2)
 
 #endif

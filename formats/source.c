@@ -225,13 +225,55 @@ source_pread (const struct source *s, void *buf, size_t len, uint64_t off,
 }
 
 uint64_t
-source_locate (const struct source *s, uint64_t off, int *fd, uint64_t *file_off)
+source_seek (const struct source *s, uint64_t off, bool data)
 {
-  const struct source_piece *pc = &s->pieces[find_piece (s, off)];
+  size_t i;
 
-  *fd = pc->fd;
-  *file_off = pc->file_off + (off - pc->start);
-  return pc->len - (off - pc->start);
+  for (i = find_piece (s, off); i < s->n_pieces; i++) {
+    const struct source_piece *pc = &s->pieces[i];
+    uint64_t in = MAX (off, pc->start) - pc->start;
+    off_t r;
+
+    if (pc->fd == -1) {                   /* memory is all data */
+      if (data)
+        return pc->start + in;
+      continue;
+    }
+    /* This moves the shared file offset, which no reader uses (pread). */
+    r = lseek (pc->fd, (off_t) (pc->file_off + in), data ? SEEK_DATA : SEEK_HOLE);
+    if (r == -1) {
+      if (errno == ENXIO)                 /* no data up to the file's end */
+        continue;
+      if (data)                           /* cannot tell: say data */
+        return pc->start + in;
+      continue;
+    }
+    /* An answer past this piece means none inside it. */
+    if ((uint64_t) r < pc->file_off + pc->len)
+      return pc->start + ((uint64_t) r - pc->file_off);
+  }
+  return s->size;
+}
+
+uint64_t
+source_allocated (const struct source *s, uint64_t off, uint64_t len)
+{
+  uint64_t end = off + len, total = 0;
+  /* A file with more runs than this is counted as all data from there:
+   * st_blocks is informative, mount time must stay small. */
+  unsigned budget = 100000;
+
+  while (off < end) {
+    uint64_t d = source_seek (s, off, true), h;
+    if (d >= end)
+      break;
+    if (budget-- == 0)
+      return total + (end - d);
+    h = MIN (source_seek (s, d, false), end);
+    total += h - d;
+    off = h;
+  }
+  return total;
 }
 
 char *

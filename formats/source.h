@@ -56,10 +56,13 @@ void source_free (struct source *s);
 int source_pread (const struct source *s, void *buf, size_t len, uint64_t off,
                   const char *what, struct v2_error *e);
 
-/* Where byte OFF lives: the fd (-1 for memory) and offset within it, and
- * how many bytes from there are contiguous in that one file. */
-uint64_t source_locate (const struct source *s, uint64_t off,
-                        int *fd, uint64_t *file_off);
+/* lseek(2) SEEK_DATA (DATA true) or SEEK_HOLE over the source, from
+ * OFF < size: the files' own holes show through.  Returns an offset
+ * <= size (size when there is no more data, or no hole before the end). */
+uint64_t source_seek (const struct source *s, uint64_t off, bool data);
+
+/* Bytes of [OFF, OFF+LEN) that hold data by the files' allocation. */
+uint64_t source_allocated (const struct source *s, uint64_t off, uint64_t len);
 
 /* Read the whole source into a NUL-terminated malloc'd buffer, refusing
  * anything over MAX bytes.  The caller frees it. */

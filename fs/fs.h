@@ -7,6 +7,7 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,7 +35,8 @@ struct fs {
   gid_t gid;
   struct timespec time;          /* the source's mtime, for every node */
   bool foreground;
-  unsigned char *zero;           /* FS_MAX_READ zero bytes for replies */
+  pthread_key_t buf_key;         /* each worker's FS_MAX_READ read buffer */
+  bool buf_key_made;
 };
 
 /* Reads are up to 1 MiB (the most FUSE sends in one request), so a
