@@ -394,3 +394,98 @@ peek ()
     v=$(od -An -t u"$3" -j "$2" -N "$3" --endian=little "$1")
     echo $(( v ))
 }
+
+# view_listing DIR: DIR's entries in readdir order, space-terminated,
+# leaving out the views other tests own (domain.xml, NAME.qcow2).
+view_listing ()
+{
+    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
+        tr '\n' ' '
+}
+
+# check_one_disk LABEL MNT NAME SIZE: MNT/disks holds just NAME.raw, and
+# its st_size is SIZE.
+check_one_disk ()
+{
+    local label=$1 mnt=$2 name=$3 size=$4 got
+    got=$(view_listing "$mnt/disks")
+    [ "$got" = "$name.raw " ] ||
+        fail "$label: disks/ holds '$got', expected '$name.raw '"
+    got=$(stat -c %s "$mnt/disks/$name.raw")
+    [ "$got" -eq "$size" ] || fail "$label: st_size is $got, expected $size"
+}
+
+# qemu_data_map VMDK: the runs qemu-img map calls data, as seek-map.py
+# prints them ("START END" per line).
+qemu_data_map ()
+{
+    qemu-img map --output=json -f vmdk "$1" |
+        python3 "$tests_srcdir/seek-map.py" --qemu-map
+}
+
+# check_seek_and_blocks LABEL VIEW SIZE MAP: SEEK_DATA/SEEK_HOLE walk VIEW
+# in exactly the runs of MAP, and st_blocks counts them: nonzero, far
+# below SIZE, at least the data and less than one 64 KiB grain more (the
+# last grain may be partial).
+check_seek_and_blocks ()
+{
+    local label=$1 view=$2 size=$3 map=$4 data alloc
+    python3 "$tests_srcdir/seek-map.py" "$view" > "$map.$label"
+    diff -u "$map" "$map.$label" >&2 ||
+        fail "$label: SEEK_DATA/SEEK_HOLE runs differ from qemu-img map"
+    data=$(awk '{ n += $2 - $1 } END { print n + 0 }' "$map")
+    alloc=$(( $(stat -c %b "$view") * 512 ))
+    echo "$label: st_blocks*512 = $alloc, data runs = $data, size = $size"
+    [ "$alloc" -gt 0 ] && [ "$alloc" -lt $(( size / 64 )) ] ||
+        fail "$label: st_blocks*512 = $alloc does not show a sparse disk"
+    [ "$alloc" -ge "$data" ] && [ "$alloc" -lt $(( data + 65536 )) ] ||
+        fail "$label: st_blocks*512 = $alloc, but $data bytes are allocated"
+}
+
+# check_raw_view DIR SIZE: mount DIR/disk.vmdk (made from DIR/disk.raw)
+# on DIR/mnt and check its view: one disk of SIZE bytes, identical to the
+# VMDK and to the raw image by qemu-img compare, with SEEK_DATA/SEEK_HOLE
+# and st_blocks following the runs qemu-img map calls data.
+check_raw_view ()
+{
+    local dir=$1 size=$2
+    v2vfs_mount "$dir/disk.vmdk" "$dir/mnt"
+    check_one_disk disk "$dir/mnt" disk "$size"
+    qemu_compare vmdk "$dir/disk.vmdk" raw "$dir/mnt/disks/disk.raw"
+    qemu_compare raw "$dir/disk.raw" raw "$dir/mnt/disks/disk.raw"
+    qemu_data_map "$dir/disk.vmdk" > "$dir/expected.map"
+    check_seek_and_blocks disk "$dir/mnt/disks/disk.raw" "$size" \
+        "$dir/expected.map"
+}
+
+# one_disk_ovf HREF [PROLOG [NAME]]: a one-disk OVF whose File href is HREF, with
+# PROLOG (e.g. a DOCTYPE) before the root element and NAME as the
+# VirtualSystem's Name (line 12 when PROLOG is empty).
+one_disk_ovf ()
+{
+    cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+${2:-}<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+  <References>
+    <File ovf:id="file1" ovf:href="$1"/>
+  </References>
+  <DiskSection>
+    <Info>Virtual disks</Info>
+    <Disk ovf:capacity="8" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#monolithicSparse"/>
+  </DiskSection>
+  <VirtualSystem ovf:id="vm">
+    <Info>A virtual machine</Info>
+    <Name>${3:-vm}</Name>
+    <VirtualHardwareSection>
+      <Info>Virtual hardware</Info>
+      <Item>
+        <rasd:ElementName>disk1</rasd:ElementName>
+        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
+        <rasd:InstanceID>5</rasd:InstanceID>
+        <rasd:ResourceType>17</rasd:ResourceType>
+      </Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+EOF
+}

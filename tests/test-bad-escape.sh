@@ -35,36 +35,6 @@ v2vfs ()
     timeout 60 "$V2VFS" "$@" "$d/mnt"
 }
 
-# ovf HREF: a one-disk OVF whose File href is HREF.
-ovf ()
-{
-    cat <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
-  <References>
-    <File ovf:id="file1" ovf:href="$1"/>
-  </References>
-  <DiskSection>
-    <Info>Virtual disks</Info>
-    <Disk ovf:capacity="8" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#monolithicSparse"/>
-  </DiskSection>
-  <VirtualSystem ovf:id="vm">
-    <Info>A virtual machine</Info>
-    <Name>vm</Name>
-    <VirtualHardwareSection>
-      <Info>Virtual hardware</Info>
-      <Item>
-        <rasd:ElementName>disk1</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
-        <rasd:InstanceID>5</rasd:InstanceID>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-EOF
-}
-
 # descriptor NAME: a monolithicFlat descriptor (extent on line 8) of the
 # 8 MiB disk in the flat file NAME.
 descriptor ()
@@ -83,7 +53,7 @@ cp "$d/disk.raw" "$d/etc/shadow"
 # The same names, resolved inside the directory, mount: the fixtures
 # are good and only the escape is wrong.
 cp x.vmdk src/x.vmdk
-ovf x.vmdk > src/ok.ovf
+one_disk_ovf x.vmdk > src/ok.ovf
 descriptor outside-flat.vmdk > src/ok.vmdk
 cp outside-flat.vmdk src/outside-flat.vmdk
 v2vfs_mount src/ok.ovf "$d/mnt"
@@ -93,10 +63,10 @@ v2vfs_unmount "$d/mnt"
 rm src/x.vmdk src/outside-flat.vmdk
 
 # OVF hrefs.
-ovf ../x.vmdk > src/parent.ovf
+one_disk_ovf ../x.vmdk > src/parent.ovf
 refused "v2vfs: src/parent.ovf: File 'file1' href '../x.vmdk' escapes the source directory" \
     v2vfs src/parent.ovf
-ovf /etc/passwd > src/absolute.ovf
+one_disk_ovf /etc/passwd > src/absolute.ovf
 refused "v2vfs: src/absolute.ovf: File 'file1' href '/etc/passwd' escapes the source directory (absolute path or device)" \
     v2vfs src/absolute.ovf
 
@@ -129,47 +99,17 @@ if ! mknod src/blk.vmdk b 7 0 2>/dev/null; then
     echo "$_v2vfs_test_name: cannot mknod here: device node cases skipped" >&2
     exit 0
 fi
-cat > "$d/watch-open.py" <<'EOF'
-# watch-open.py COUNT_FILE PATH CMD...: run CMD and write to COUNT_FILE
-# how many times PATH was opened meanwhile (inotify IN_OPEN); exit with
-# CMD's status.  The events are queued during open(2), so they are all
-# there once CMD has exited.
-import ctypes, os, struct, subprocess, sys
-IN_OPEN = 0x20
-libc = ctypes.CDLL(None, use_errno=True)
-count_file, path, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
-fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-if fd < 0 or libc.inotify_add_watch(fd, os.fsencode(path), IN_OPEN) < 0:
-    sys.stderr.write("watch-open.py: %s: inotify: %s\n"
-                     % (path, os.strerror(ctypes.get_errno())))
-    sys.exit(2)
-r = subprocess.call(cmd)
-n = 0
-while True:
-    try:
-        buf = os.read(fd, 65536)
-    except BlockingIOError:
-        break
-    off = 0
-    while off < len(buf):
-        wd, mask, cookie, length = struct.unpack_from("iIII", buf, off)
-        n += bool(mask & IN_OPEN)
-        off += 16 + length
-with open(count_file, "w") as f:
-    f.write("%d\n" % n)
-sys.exit(r if r >= 0 else 128 - r)
-EOF
 
 descriptor blk.vmdk > src/device.vmdk
 refused "v2vfs: src/device.vmdk: descriptor line 8: extent file 'blk.vmdk': not a regular file" \
-    python3 "$d/watch-open.py" "$d/opens" src/blk.vmdk \
+    python3 "$tests_srcdir/watch-open.py" "$d/opens" src/blk.vmdk \
     timeout 60 "$V2VFS" src/device.vmdk "$d/mnt"
 [ "$(cat "$d/opens")" = 0 ] ||
     fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"
 
-ovf blk.vmdk > src/device.ovf
+one_disk_ovf blk.vmdk > src/device.ovf
 refused "v2vfs: src/device.ovf: File 'file1' href 'blk.vmdk': not a regular file" \
-    python3 "$d/watch-open.py" "$d/opens" src/blk.vmdk \
+    python3 "$tests_srcdir/watch-open.py" "$d/opens" src/blk.vmdk \
     timeout 60 "$V2VFS" src/device.ovf "$d/mnt"
 [ "$(cat "$d/opens")" = 0 ] ||
     fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"

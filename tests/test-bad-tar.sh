@@ -26,31 +26,7 @@ refused ()
 
 make_raw_fixture disk.raw $(( 8 << 20 ))
 "$MKFIXTURE" ovftool disk.raw build/disk1.vmdk
-cat > build/vm.ovf <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
-  <References>
-    <File ovf:id="file1" ovf:href="disk1.vmdk"/>
-  </References>
-  <DiskSection>
-    <Info>Virtual disks</Info>
-    <Disk ovf:capacity="8" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
-  </DiskSection>
-  <VirtualSystem ovf:id="vm">
-    <Info>A virtual machine</Info>
-    <Name>vm</Name>
-    <VirtualHardwareSection>
-      <Info>Virtual hardware</Info>
-      <Item>
-        <rasd:ElementName>disk1</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
-        <rasd:InstanceID>5</rasd:InstanceID>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-EOF
+one_disk_ovf disk1.vmdk > build/vm.ovf
 tar --format=ustar -C build -cf good.ova vm.ovf disk1.vmdk
 
 # The OVA itself is good.

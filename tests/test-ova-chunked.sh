@@ -16,14 +16,6 @@ source "$(dirname "$0")/functions.sh"
 requires qemu-img python3 tar split
 requires_fuse
 
-# listing DIR: DIR's entries in readdir order, space-terminated, leaving out
-# the views that are not this test's business (domain.xml, NAME.qcow2).
-listing ()
-{
-    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
-        tr '\n' ' '
-}
-
 d=$(tmpdir)
 size=$(( (1 << 30) + 7 * 512 ))
 chunk=$(( 10 << 20 ))
@@ -72,11 +64,11 @@ EOF
 check ()
 {
     local mnt=$1 what=$2 got disk
-    got=$(listing "$mnt")
+    got=$(view_listing "$mnt")
     [ "$got" = "disks vm.ovf " ] ||
         fail "$what: top level holds '$got', expected 'disks vm.ovf '"
     cmp "$d/dir/vm.ovf" "$mnt/vm.ovf" || fail "$what: vm.ovf differs"
-    got=$(listing "$mnt/disks")
+    got=$(view_listing "$mnt/disks")
     [ "$got" = "disk.raw sparse.raw " ] ||
         fail "$what: disks/ holds '$got', expected 'disk.raw sparse.raw '"
     for disk in disk sparse; do

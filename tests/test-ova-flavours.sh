@@ -21,14 +21,6 @@ source "$(dirname "$0")/functions.sh"
 requires qemu-img python3 tar cmp
 requires_fuse
 
-# listing DIR: DIR's entries in readdir order, space-terminated, leaving out
-# the views that are not this test's business (domain.xml, NAME.qcow2).
-listing ()
-{
-    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
-        tr '\n' ' '
-}
-
 d=$(tmpdir)
 size=$(( (1 << 30) + 7 * 512 ))
 # Over 100 characters: too long for a ustar name field (100).
@@ -152,12 +144,12 @@ for stream in qemu ovftool; do
 
         v2vfs_mount "$d/vm$n.ova" "$d/mnt$n"
         what="$stream stream, $flavour OVA"
-        got=$(listing "$d/mnt$n")
+        got=$(view_listing "$d/mnt$n")
         [ "$got" = "disks vm$n.ovf " ] ||
             fail "$what: top level holds '$got', expected 'disks vm$n.ovf '"
         cmp "$work/vm$n.ovf" "$d/mnt$n/vm$n.ovf" ||
             fail "$what: vm$n.ovf differs from the original"
-        got=$(listing "$d/mnt$n/disks")
+        got=$(view_listing "$d/mnt$n/disks")
         [ "$got" = "$disk.raw " ] ||
             fail "$what: disks/ holds '$got', expected '$disk.raw '"
         view=$d/mnt$n/disks/$disk.raw

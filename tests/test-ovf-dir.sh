@@ -17,14 +17,6 @@ source "$(dirname "$0")/functions.sh"
 requires qemu-img python3 sha256sum cmp
 requires_fuse
 
-# listing DIR: DIR's entries in readdir order, space-terminated, leaving out
-# the views that are not this test's business (domain.xml, NAME.qcow2).
-listing ()
-{
-    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
-        tr '\n' ' '
-}
-
 d=$(tmpdir)
 size_a=$(( (1 << 30) + 7 * 512 ))
 size_b=$(( (512 << 20) + 3 * 512 ))
@@ -62,12 +54,12 @@ EOF
 mnt=$d/mnt
 v2vfs_mount "$d/dir/vm.ovf" "$mnt"
 # Directory order as readdir returns it (ls -U: unsorted).
-got=$(listing "$mnt")
+got=$(view_listing "$mnt")
 [ "$got" = "disks vm.ovf vm.mf " ] ||
     fail "top level holds '$got', expected 'disks vm.ovf vm.mf '"
 cmp "$d/dir/vm.ovf" "$mnt/vm.ovf" || fail "vm.ovf differs from the original"
 cmp "$d/dir/vm.mf" "$mnt/vm.mf" || fail "vm.mf differs from the original"
-got=$(listing "$mnt/disks")
+got=$(view_listing "$mnt/disks")
 [ "$got" = "beta.raw alpha.raw " ] ||
     fail "disks/ holds '$got', expected DiskSection order 'beta.raw alpha.raw '"
 for disk in alpha beta; do

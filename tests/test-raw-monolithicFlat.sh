@@ -9,14 +9,6 @@ source "$(dirname "$0")/functions.sh"
 requires qemu-img
 requires_fuse
 
-# listing DIR: DIR's entries in readdir order, space-terminated, leaving out
-# the views that are not this test's business (domain.xml, NAME.qcow2).
-listing ()
-{
-    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
-        tr '\n' ' '
-}
-
 d=$(tmpdir)
 size=$(( (1 << 30) + 7 * 512 ))
 
@@ -27,10 +19,7 @@ v2vfs_mount "$d/disk.vmdk" "$d/mnt"
 view=$d/mnt/disks/disk.raw
 
 # One disk, named after the descriptor (not the extent file).
-got=$(listing "$d/mnt/disks")
-[ "$got" = "disk.raw " ] || fail "disks/ holds '$got', expected 'disk.raw '"
-got=$(stat -c %s "$view")
-[ "$got" -eq "$size" ] || fail "st_size is $got, expected $size"
+check_one_disk disk "$d/mnt" disk "$size"
 got=$(stat -c %b "$view")
 [ "$got" -gt 0 ] || fail "st_blocks is 0"
 

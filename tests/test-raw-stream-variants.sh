@@ -18,23 +18,12 @@ source "$(dirname "$0")/functions.sh"
 requires qemu-img python3
 requires_fuse
 
-# listing DIR: DIR's entries in readdir order, space-terminated, leaving out
-# the views that are not this test's business (domain.xml, NAME.qcow2).
-listing ()
-{
-    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
-        tr '\n' ' '
-}
-
-seekmap=$tests_srcdir/seek-map.py
 d=$(tmpdir)
 size=$(( (1 << 30) + 7 * 512 ))
 
 make_raw_fixture "$d/disk.raw" "$size"
 "$MKFIXTURE" ovftool "$d/disk.raw" "$d/plain.vmdk"
-qemu-img map --output=json -f vmdk "$d/plain.vmdk" |
-    python3 "$seekmap" --qemu-map > "$d/expected.map"
-data=$(awk '{ n += $2 - $1 } END { print n + 0 }' "$d/expected.map")
+qemu_data_map "$d/plain.vmdk" > "$d/expected.map"
 
 for v in gdoffset progress zeroed level0 trailing; do
     case $v in
@@ -45,21 +34,10 @@ for v in gdoffset progress zeroed level0 trailing; do
     v2vfs_mount "$d/$v.vmdk" "$d/mnt-$v"
     view=$d/mnt-$v/disks/$v.raw
 
-    got=$(listing "$d/mnt-$v/disks")
-    [ "$got" = "$v.raw " ] || fail "$v: disks/ holds '$got', expected '$v.raw '"
-    got=$(stat -c %s "$view")
-    [ "$got" -eq "$size" ] || fail "$v: st_size is $got, expected $size"
+    check_one_disk $v "$d/mnt-$v" $v "$size"
 
     [ $v = trailing ] || qemu_compare vmdk "$d/$v.vmdk" raw "$view"
     qemu_compare raw "$d/disk.raw" raw "$view"
 
-    python3 "$seekmap" "$view" > "$d/$v.map"
-    diff -u "$d/expected.map" "$d/$v.map" >&2 ||
-        fail "$v: SEEK_DATA/SEEK_HOLE runs differ from qemu-img map"
-    alloc=$(( $(stat -c %b "$view") * 512 ))
-    echo "$v: st_blocks*512 = $alloc, data runs = $data, size = $size"
-    [ "$alloc" -gt 0 ] && [ "$alloc" -lt $(( size / 64 )) ] ||
-        fail "$v: st_blocks*512 = $alloc does not show a sparse disk"
-    [ "$alloc" -ge "$data" ] && [ "$alloc" -lt $(( data + 65536 )) ] ||
-        fail "$v: st_blocks*512 = $alloc, but $data bytes are allocated"
+    check_seek_and_blocks $v "$view" "$size" "$d/expected.map"
 done
