@@ -376,6 +376,16 @@ expect_refused ()
     [ "$(tree_sums $dirs)" = "$before" ] || fail "$* changed a source file"
 }
 
+# v2vfs_refused MSG SRC...: for bad-input tests that work in their tmpdir,
+# with the sources under src/ and an empty mnt/: "v2vfs SRC... mnt" fails
+# with exactly MSG, leaves nothing mounted and changes nothing under src/.
+v2vfs_refused ()
+{
+    local msg=$1
+    shift
+    expect_refused "$msg" "$PWD/mnt" src timeout 60 "$V2VFS" "$@" "$PWD/mnt"
+}
+
 # poke FILE OFFSET NBYTES VALUE: write VALUE as an NBYTES little-endian
 # integer at byte OFFSET of FILE.
 poke ()
@@ -424,7 +434,8 @@ qemu_data_map ()
 }
 
 # check_seek_and_blocks LABEL VIEW SIZE MAP: SEEK_DATA/SEEK_HOLE walk VIEW
-# in exactly the runs of MAP, and st_blocks counts them: nonzero, far
+# in exactly the runs of MAP (seek-map.py's format), and st_blocks counts
+# them: nonzero, far
 # below SIZE, at least the data and less than one 64 KiB grain more (the
 # last grain may be partial).
 check_seek_and_blocks ()
@@ -432,7 +443,7 @@ check_seek_and_blocks ()
     local label=$1 view=$2 size=$3 map=$4 data alloc
     python3 "$tests_srcdir/seek-map.py" "$view" > "$map.$label"
     diff -u "$map" "$map.$label" >&2 ||
-        fail "$label: SEEK_DATA/SEEK_HOLE runs differ from qemu-img map"
+        fail "$label: SEEK_DATA/SEEK_HOLE runs differ from the expected map"
     data=$(awk '{ n += $2 - $1 } END { print n + 0 }' "$map")
     alloc=$(( $(stat -c %b "$view") * 512 ))
     echo "$label: st_blocks*512 = $alloc, data runs = $data, size = $size"
@@ -442,18 +453,25 @@ check_seek_and_blocks ()
         fail "$label: st_blocks*512 = $alloc, but $data bytes are allocated"
 }
 
-# check_raw_view DIR SIZE: mount DIR/disk.vmdk (made from DIR/disk.raw)
-# on DIR/mnt and check its view: one disk of SIZE bytes, identical to the
-# VMDK and to the raw image by qemu-img compare, with SEEK_DATA/SEEK_HOLE
-# and st_blocks following the runs qemu-img map calls data.
+# check_raw_view DIR SIZE [flat]: mount DIR/disk.vmdk (made from
+# DIR/disk.raw) on DIR/mnt and check its view: one disk of SIZE bytes,
+# identical to the VMDK and to the raw image by qemu-img compare, with
+# SEEK_DATA/SEEK_HOLE and st_blocks following the data runs.  Those come
+# from qemu-img map, or, with "flat", from the extent files themselves
+# (qemu-img map calls a flat extent all data).
 check_raw_view ()
 {
-    local dir=$1 size=$2
+    local dir=$1 size=$2 kind=${3:-}
     v2vfs_mount "$dir/disk.vmdk" "$dir/mnt"
     check_one_disk disk "$dir/mnt" disk "$size"
     qemu_compare vmdk "$dir/disk.vmdk" raw "$dir/mnt/disks/disk.raw"
     qemu_compare raw "$dir/disk.raw" raw "$dir/mnt/disks/disk.raw"
-    qemu_data_map "$dir/disk.vmdk" > "$dir/expected.map"
+    if [ "$kind" = flat ]; then
+        python3 "$tests_srcdir/seek-map.py" --flat-descriptor \
+            "$dir/disk.vmdk" > "$dir/expected.map"
+    else
+        qemu_data_map "$dir/disk.vmdk" > "$dir/expected.map"
+    fi
     check_seek_and_blocks disk "$dir/mnt/disks/disk.raw" "$size" \
         "$dir/expected.map"
 }

@@ -12,12 +12,20 @@ Usage:
                               and print its "data": true runs in the
                               same format (adjacent runs merged), so the
                               two maps can be diffed
+  seek-map.py --flat-descriptor DESC
+                              the runs of a disk made of FLAT extents, as
+                              the extent files' own SEEK_DATA / SEEK_HOLE
+                              give them, placed where each extent sits in
+                              the disk (qemu-img map calls a flat extent
+                              all data, so it cannot serve here)
 
 Exit 0, 1 with a message on an error, 2 on bad usage.
 """
 import errno
 import json
 import os
+import re
+import shlex
 import sys
 
 
@@ -30,50 +38,96 @@ def seek(fd, off, whence):
         raise
 
 
-def walk(path):
+class BadRun(Exception):
+    pass
+
+
+def file_runs(path, start, end):
+    """The (data, hole) runs of PATH within [START, END), by lseek."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        off = 0
-        while off < size:
+        off = start
+        while off < end:
             try:
                 data = os.lseek(fd, off, os.SEEK_DATA)
             except OSError as e:
                 if e.errno == errno.ENXIO:
                     break
                 raise
+            if data >= end:
+                break
             hole = os.lseek(fd, data, os.SEEK_HOLE)
-            # Each answer must move forward and stay inside the file.
-            if not off <= data < hole <= size:
-                sys.stderr.write("seek-map.py: %s: bad run: SEEK_DATA(%d) = "
-                                 "%d, SEEK_HOLE(%d) = %d, size %d\n"
-                                 % (path, off, data, data, hole, size))
-                return 1
-            print(data, hole)
+            # Each answer must move forward.
+            if not off <= data < hole:
+                raise BadRun("%s: bad run: SEEK_DATA(%d) = %d, SEEK_HOLE(%d) "
+                             "= %d" % (path, off, data, data, hole))
+            yield data, min(hole, end)
             off = hole
-        return 0
     finally:
         os.close(fd)
 
 
-def qemu_map():
-    runs = []
-    for m in json.load(sys.stdin):
-        if not m["data"]:
-            continue
-        start, end = m["start"], m["start"] + m["length"]
-        if runs and runs[-1][1] == start:
-            runs[-1][1] = end
-        else:
-            runs.append([start, end])
+def print_merged(runs):
+    """Print runs, joining those that touch."""
+    merged = []
     for start, end in runs:
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    for start, end in merged:
         print(start, end)
     return 0
+
+
+def walk(path):
+    size = os.stat(path).st_size
+    try:
+        runs = list(file_runs(path, 0, size))
+    except BadRun as e:
+        sys.stderr.write("seek-map.py: %s\n" % e)
+        return 1
+    if runs and runs[-1][1] > size:
+        sys.stderr.write("seek-map.py: %s: a run ends past the size %d\n"
+                         % (path, size))
+        return 1
+    for data, hole in runs:
+        print(data, hole)
+    return 0
+
+
+def qemu_map():
+    return print_merged((m["start"], m["start"] + m["length"])
+                        for m in json.load(sys.stdin) if m["data"])
+
+
+def flat_map(desc):
+    """Runs of the FLAT extents listed in DESC, in disk coordinates."""
+    line_re = re.compile(r"^(RW|RDONLY)\s+(\d+)\s+FLAT\s+(.*)$")
+    base = os.path.dirname(desc)
+    at = 0
+    runs = []
+    with open(desc, "rb") as f:
+        text = f.read().split(b"\0", 1)[0].decode()
+    for line in text.splitlines():
+        m = line_re.match(line.strip())
+        if not m:
+            continue
+        sectors = int(m.group(2))
+        name, offset = shlex.split(m.group(3))
+        start = int(offset) * 512
+        end = start + sectors * 512
+        runs += [(at + d - start, at + h - start)
+                 for d, h in file_runs(os.path.join(base, name), start, end)]
+        at += sectors * 512
+    return print_merged(runs)
 
 
 def main(argv):
     if argv[1:] == ["--qemu-map"]:
         return qemu_map()
+    if len(argv) == 3 and argv[1] == "--flat-descriptor":
+        return flat_map(argv[2])
     if len(argv) == 2 and not argv[1].startswith("-"):
         return walk(argv[1])
     queries = argv[2:]

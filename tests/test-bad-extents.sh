@@ -16,15 +16,6 @@ d=$(tmpdir)
 cd "$d"
 mkdir src mnt
 
-# refused MSG SRC...: v2vfs SRC... MNT fails with exactly MSG, leaves
-# nothing mounted and writes to no source file.
-refused ()
-{
-    local msg=$1
-    shift
-    expect_refused "$msg" "$d/mnt" src timeout 60 "$V2VFS" "$@" "$d/mnt"
-}
-
 # descriptor FILE EXTENT-LINE...: a monolithicFlat-style descriptor
 # whose extent lines start at line 8.
 descriptor ()
@@ -47,7 +38,7 @@ make_raw_fixture disk.raw $(( 64 << 20 ))
 mkdir src/flat
 "$MKFIXTURE" monolithicFlat disk.raw src/flat/disk.vmdk
 rm src/flat/disk-flat.vmdk
-refused "v2vfs: src/flat/disk.vmdk: descriptor line 8: extent file 'disk-flat.vmdk': no such file in src/flat" \
+v2vfs_refused "v2vfs: src/flat/disk.vmdk: descriptor line 8: extent file 'disk-flat.vmdk': no such file in src/flat" \
     src/flat/disk.vmdk
 
 # twoGbMaxExtentSparse of 2 GiB + 64 MiB: two extent files (qemu splits
@@ -58,7 +49,7 @@ truncate -s $(( (2 << 30) + (64 << 20) )) big.raw
 [ -f src/split/disk-s001.vmdk ] && [ -f src/split/disk-s002.vmdk ] ||
     fail "qemu-img did not write disk-s001.vmdk and disk-s002.vmdk"
 rm src/split/disk-s002.vmdk
-refused "v2vfs: src/split/disk.vmdk: descriptor line 9: extent file 'disk-s002.vmdk': no such file in src/split" \
+v2vfs_refused "v2vfs: src/split/disk.vmdk: descriptor line 9: extent file 'disk-s002.vmdk': no such file in src/split" \
     src/split/disk.vmdk
 
 # 2^55 sectors: the byte count (2^64) overflows.  The flat file exists,
@@ -66,11 +57,11 @@ refused "v2vfs: src/split/disk.vmdk: descriptor line 9: extent file 'disk-s002.v
 cp disk.raw src/flat/disk-flat.vmdk
 descriptor src/flat/times512.vmdk \
     'RW 36028797018963968 FLAT "disk-flat.vmdk" 0'
-refused "v2vfs: src/flat/times512.vmdk: descriptor line 8: extent size 36028797018963968 sectors overflows (the limit is 2199023255552 sectors, 1 PiB)" \
+v2vfs_refused "v2vfs: src/flat/times512.vmdk: descriptor line 8: extent size 36028797018963968 sectors overflows (the limit is 2199023255552 sectors, 1 PiB)" \
     src/flat/times512.vmdk
 
 # 2^55 - 1 sectors of ZERO: fits in 64 bits as bytes but is far past the
 # 1 PiB cap.
 descriptor src/flat/zero.vmdk 'RW 36028797018963967 ZERO'
-refused "v2vfs: src/flat/zero.vmdk: descriptor line 8: extent size 36028797018963967 sectors overflows (the limit is 2199023255552 sectors, 1 PiB)" \
+v2vfs_refused "v2vfs: src/flat/zero.vmdk: descriptor line 8: extent size 36028797018963967 sectors overflows (the limit is 2199023255552 sectors, 1 PiB)" \
     src/flat/zero.vmdk

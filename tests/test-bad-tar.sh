@@ -15,15 +15,6 @@ d=$(tmpdir)
 cd "$d"
 mkdir build src mnt
 
-# refused MSG SRC...: v2vfs SRC... MNT fails with exactly MSG, leaves
-# nothing mounted and writes to no source file.
-refused ()
-{
-    local msg=$1
-    shift
-    expect_refused "$msg" "$d/mnt" src timeout 60 "$V2VFS" "$@" "$d/mnt"
-}
-
 make_raw_fixture disk.raw $(( 8 << 20 ))
 "$MKFIXTURE" ovftool disk.raw build/disk1.vmdk
 one_disk_ovf disk1.vmdk > build/vm.ovf
@@ -43,30 +34,30 @@ hdr2=$(( 512 + (ovf_size + 511) / 512 * 512 ))
 # The checksum field (148..155) of the first header.
 cp good.ova src/checksum.ova
 printf '7777777\0' | dd of=src/checksum.ova bs=1 seek=148 conv=notrunc status=none
-refused "v2vfs: src/checksum.ova: tar header at offset 0: bad checksum (not a tar archive, or corrupt)" \
+v2vfs_refused "v2vfs: src/checksum.ova: tar header at offset 0: bad checksum (not a tar archive, or corrupt)" \
     src/checksum.ova
 
 # Cut in the middle of the disk member's data.
 cut=$(( hdr2 + 512 + disk_size / 2 ))
 cp good.ova src/cut-member.ova
 truncate -s "$cut" src/cut-member.ova
-refused "v2vfs: src/cut-member.ova: tar header at offset $hdr2: member of $disk_size bytes extends past the end of the archive ($cut bytes)" \
+v2vfs_refused "v2vfs: src/cut-member.ova: tar header at offset $hdr2: member of $disk_size bytes extends past the end of the archive ($cut bytes)" \
     src/cut-member.ova
 
 # Cut in the middle of the disk member's header.
 cp good.ova src/cut-header.ova
 truncate -s $(( hdr2 + 256 )) src/cut-header.ova
-refused "v2vfs: src/cut-header.ova: tar header at offset $hdr2: archive is truncated" \
+v2vfs_refused "v2vfs: src/cut-header.ova: tar header at offset $hdr2: archive is truncated" \
     src/cut-header.ova
 
 # Random bytes named .ova (the fixture starts with 128 KiB of them).
 head -c 65536 disk.raw > src/garbage.ova
-refused "v2vfs: src/garbage.ova: tar header at offset 0: bad checksum (not a tar archive, or corrupt)" \
+v2vfs_refused "v2vfs: src/garbage.ova: tar header at offset 0: bad checksum (not a tar archive, or corrupt)" \
     src/garbage.ova
 
 # A pax extended header (at offset 0, for vm.ovf) that says size=-5.
 # GNU tar itself says "Extended header size=-5 is out of range".
 tar --format=pax --pax-option='size:=-5' -C build -cf src/pax-size.ova \
     vm.ovf disk1.vmdk
-refused "v2vfs: src/pax-size.ova: pax header at offset 0: bad size '-5'" \
+v2vfs_refused "v2vfs: src/pax-size.ova: pax header at offset 0: bad size '-5'" \
     src/pax-size.ova

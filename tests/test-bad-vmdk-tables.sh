@@ -17,15 +17,6 @@ d=$(tmpdir)
 cd "$d"
 mkdir src mnt
 
-# refused MSG SRC...: v2vfs SRC... MNT fails with exactly MSG, leaves
-# nothing mounted and writes to no source file.
-refused ()
-{
-    local msg=$1
-    shift
-    expect_refused "$msg" "$d/mnt" src timeout 60 "$V2VFS" "$@" "$d/mnt"
-}
-
 make_raw_fixture disk.raw $(( 64 << 20 ))
 "$MKFIXTURE" monolithicSparse disk.raw good.vmdk
 
@@ -44,7 +35,7 @@ rgt0=$(peek good.vmdk $(( rgd * 512 )) 4)
 cut=$(( gt0 * 512 + 1000 ))
 cp good.vmdk src/cut-gt.vmdk
 truncate -s "$cut" src/cut-gt.vmdk
-refused "v2vfs: src/cut-gt.vmdk: sparse header at offset 0: overHead $overhead sectors is past the end of the file ($(( cut / 512 )) sectors)" \
+v2vfs_refused "v2vfs: src/cut-gt.vmdk: sparse header at offset 0: overHead $overhead sectors is past the end of the file ($(( cut / 512 )) sectors)" \
     src/cut-gt.vmdk
 
 # Cut 36 KiB into the first 64 KiB grain (grain 0, data in the fixture,
@@ -54,14 +45,14 @@ cut=$(( overhead * 512 + 36864 ))
     fail "unexpected qemu-img layout: grain 0 is not at overHead"
 cp good.vmdk src/cut-grain.vmdk
 truncate -s "$cut" src/cut-grain.vmdk
-refused "v2vfs: src/cut-grain.vmdk: grain table 0 entry 0: grain 0 at offset $(( overhead * 512 )) (65536 bytes) extends past the end of the file ($cut bytes)" \
+v2vfs_refused "v2vfs: src/cut-grain.vmdk: grain table 0 entry 0: grain 0 at offset $(( overhead * 512 )) (65536 bytes) extends past the end of the file ($cut bytes)" \
     src/cut-grain.vmdk
 
 # mkstream: the first allocated GTE (grain 0) points at the end of the
 # file.
 "$MKFIXTURE" ovftool disk.raw src/gte-eof.vmdk --corrupt-gte-past-eof
 size=$(stat -c %s src/gte-eof.vmdk)
-refused "v2vfs: src/gte-eof.vmdk: grain table 0 entry 0: grain 0 at offset $size (14 bytes) extends past the end of the file ($size bytes)" \
+v2vfs_refused "v2vfs: src/gte-eof.vmdk: grain table 0 entry 0: grain 0 at offset $size (14 bytes) extends past the end of the file ($size bytes)" \
     src/gte-eof.vmdk
 
 # qemu-img file, GT 0 entry 5 (grain 5 holds data) set to sector
@@ -71,5 +62,5 @@ cp good.vmdk src/gte-huge.vmdk
 poke src/gte-huge.vmdk $(( gt0 * 512 + 5 * 4 )) 4 0xFFFFFFF0
 poke src/gte-huge.vmdk $(( rgt0 * 512 + 5 * 4 )) 4 0xFFFFFFF0
 size=$(stat -c %s src/gte-huge.vmdk)
-refused "v2vfs: src/gte-huge.vmdk: grain table 0 entry 5: grain 5 at offset $(( 0xFFFFFFF0 * 512 )) (65536 bytes) extends past the end of the file ($size bytes)" \
+v2vfs_refused "v2vfs: src/gte-huge.vmdk: grain table 0 entry 5: grain 5 at offset $(( 0xFFFFFFF0 * 512 )) (65536 bytes) extends past the end of the file ($size bytes)" \
     src/gte-huge.vmdk

@@ -3,10 +3,11 @@
 # -flat.vmdk extent file) of 1 GiB + 7 sectors.
 #
 # Oracles: qemu-img compare of the view against the VMDK and against the
-# raw image it was made from.
+# raw image it was made from; the extent files' own SEEK_DATA/SEEK_HOLE
+# runs for the allocation the view's seek map and st_blocks must show.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
-requires qemu-img
+requires qemu-img python3
 requires_fuse
 
 d=$(tmpdir)
@@ -15,15 +16,4 @@ size=$(( (1 << 30) + 7 * 512 ))
 make_raw_fixture "$d/disk.raw" "$size"
 "$MKFIXTURE" monolithicFlat "$d/disk.raw" "$d/disk.vmdk"
 [ -f "$d/disk-flat.vmdk" ] || fail "qemu-img wrote no disk-flat.vmdk"
-v2vfs_mount "$d/disk.vmdk" "$d/mnt"
-view=$d/mnt/disks/disk.raw
-
-# One disk, named after the descriptor (not the extent file).
-check_one_disk disk "$d/mnt" disk "$size"
-got=$(stat -c %b "$view")
-[ "$got" -gt 0 ] || fail "st_blocks is 0"
-
-# A flat extent is all data to v2vfs (no SEEK_HOLE), so the first compare
-# reads every byte through FUSE; the second then reads the page cache.
-qemu_compare raw "$d/disk.raw" raw "$view"
-qemu_compare vmdk "$d/disk.vmdk" raw "$view"
+check_raw_view "$d" "$size" flat
