@@ -56,6 +56,30 @@ add_node (struct fs *fs, fuse_ino_t parent, const char *name, mode_t mode,
   return 0;
 }
 
+static int
+add_disk_node (struct fs *fs, const struct image *img, const char *ext,
+               struct v2_error *e)
+{
+  CLEANUP_FREE char *name = NULL;
+
+  if (asprintf (&name, "%s.%s", img->name, ext) == -1)
+    return v2_err (e, ENOMEM, "out of memory");
+  return add_node (fs, FS_DISKS_INO, name, S_IFREG | 0444, e);
+}
+
+/* The qcow2 view reads the raw one's disk. */
+static int64_t
+disk_seek (void *img, uint64_t off, bool data)
+{
+  return image_seek (img, off, data);
+}
+
+static int
+disk_pread (void *img, void *buf, size_t len, uint64_t off, struct v2_error *e)
+{
+  return image_pread (img, buf, len, off, e);
+}
+
 int
 fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
           struct v2_error *e)
@@ -82,16 +106,25 @@ fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
     fs->nodes[fs->n_nodes - 1].alloc = b->files[i].src->size;
   }
   for (i = 0; i < b->n_disks; i++) {
-    CLEANUP_FREE char *name = NULL;
+    struct image *img = b->disks[i];
     struct fs_node *n;
-    if (asprintf (&name, "%s.raw", b->disks[i]->name) == -1)
-      return v2_err (e, ENOMEM, "out of memory");
-    if (add_node (fs, FS_DISKS_INO, name, S_IFREG | 0444, e) == -1)
+    if (add_disk_node (fs, img, "raw", e) == -1)
       return -1;
     n = &fs->nodes[fs->n_nodes - 1];
-    n->img = b->disks[i];
-    n->size = n->img->size;
-    n->alloc = n->img->allocated;
+    n->img = img;
+    n->size = img->size;
+    n->alloc = img->allocated;
+
+    if (add_disk_node (fs, img, "qcow2", e) == -1)
+      return -1;
+    n = &fs->nodes[fs->n_nodes - 1];
+    n->qcow2 = qcow2_build (&(struct qcow2_disk) {
+        .opaque = img, .size = img->size,
+        .seek = disk_seek, .pread = disk_pread }, n->name, e);
+    if (n->qcow2 == NULL)
+      return -1;
+    n->size = n->qcow2->file_size;
+    n->alloc = n->qcow2->allocated;
   }
   return 0;
 }
@@ -152,8 +185,10 @@ fs_free (struct fs *fs)
 {
   size_t i;
 
-  for (i = 0; i < fs->n_nodes; i++)
+  for (i = 0; i < fs->n_nodes; i++) {
     free (fs->nodes[i].name);
+    qcow2_free (fs->nodes[i].qcow2);
+  }
   free (fs->nodes);
   if (fs->buf_key_made) {
     free (pthread_getspecific (fs->buf_key));
@@ -354,11 +389,13 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   }
   if (n->img)
     r = image_pread (n->img, buf, size, (uint64_t) off, &e);
+  else if (n->qcow2)
+    r = qcow2_pread (n->qcow2, buf, size, (uint64_t) off, &e);
   else
     r = source_pread (n->file, buf, size, (uint64_t) off, "data", &e);
   if (r == -1) {
     fs_log (fs, "%s%s: read of %zu bytes at offset %" PRIu64 ": %s",
-            n->img ? "disks/" : "", n->name, size, (uint64_t) off, e.msg);
+            n->file ? "" : "disks/", n->name, size, (uint64_t) off, e.msg);
     fuse_reply_err (req, e.errnum == ENOMEM ? ENOMEM : EIO);
     return;
   }
@@ -385,9 +422,13 @@ fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     fuse_reply_err (req, ENXIO);
     return;
   }
-  if (n->img == NULL)
+  if (n->img)
+    r = image_seek (n->img, (uint64_t) off, whence == SEEK_DATA);
+  else if (n->qcow2)
+    r = qcow2_seek (n->qcow2, (uint64_t) off, whence == SEEK_DATA);
+  else
     r = whence == SEEK_DATA ? off : (int64_t) n->size;
-  else if ((r = image_seek (n->img, (uint64_t) off, whence == SEEK_DATA)) == -1) {
+  if (r == -1) {
     fuse_reply_err (req, errno);
     return;
   }

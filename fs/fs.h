@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "bundle.h"
+#include "qcow2.h"
 
 #define FS_ROOT_INO 1
 #define FS_DISKS_INO 2
@@ -23,7 +24,8 @@ struct fs_node {
   mode_t mode;
   uint64_t size;
   uint64_t alloc;                /* bytes allocated, for st_blocks */
-  struct image *img;             /* a disk view, or ... */
+  struct image *img;             /* a raw disk view, or ... */
+  struct qcow2 *qcow2;           /* ... a qcow2 one (owned), or ... */
   const struct source *file;     /* ... a descriptor file */
 };
 

@@ -406,21 +406,20 @@ peek ()
 }
 
 # view_listing DIR: DIR's entries in readdir order, space-terminated,
-# leaving out the views other tests own (domain.xml, NAME.qcow2).
+# leaving out domain.xml, which other tests own.
 view_listing ()
 {
-    ls -AU -- "$1" | { grep -v -x -e domain.xml -e '.*\.qcow2' || true; } |
-        tr '\n' ' '
+    ls -AU -- "$1" | { grep -v -x -e domain.xml || true; } | tr '\n' ' '
 }
 
-# check_one_disk LABEL MNT NAME SIZE: MNT/disks holds just NAME.raw, and
-# its st_size is SIZE.
+# check_one_disk LABEL MNT NAME SIZE: MNT/disks holds just NAME.raw and
+# NAME.qcow2, and the raw view's st_size is SIZE.
 check_one_disk ()
 {
     local label=$1 mnt=$2 name=$3 size=$4 got
     got=$(view_listing "$mnt/disks")
-    [ "$got" = "$name.raw " ] ||
-        fail "$label: disks/ holds '$got', expected '$name.raw '"
+    [ "$got" = "$name.raw $name.qcow2 " ] ||
+        fail "$label: disks/ holds '$got', expected '$name.raw $name.qcow2 '"
     got=$(stat -c %s "$mnt/disks/$name.raw")
     [ "$got" -eq "$size" ] || fail "$label: st_size is $got, expected $size"
 }
@@ -458,7 +457,8 @@ check_seek_and_blocks ()
 # identical to the VMDK and to the raw image by qemu-img compare, with
 # SEEK_DATA/SEEK_HOLE and st_blocks following the data runs.  Those come
 # from qemu-img map, or, with "flat", from the extent files themselves
-# (qemu-img map calls a flat extent all data).
+# (qemu-img map calls a flat extent all data).  The qcow2 view gets
+# check_qcow2_view.
 check_raw_view ()
 {
     local dir=$1 size=$2 kind=${3:-}
@@ -474,6 +474,39 @@ check_raw_view ()
     fi
     check_seek_and_blocks disk "$dir/mnt/disks/disk.raw" "$size" \
         "$dir/expected.map"
+    check_qcow2_view disk "$dir/mnt" disk vmdk "$dir/disk.vmdk"
+}
+
+# check_qcow2_view LABEL MNT NAME [SRC_FMT SRC]: MNT/disks/NAME.qcow2
+# passes qemu-img check (no errors, no leaks), reads as NAME.raw and as
+# SRC, its SEEK_DATA/SEEK_HOLE runs are its metadata followed by the raw
+# view's runs where qemu-img map places them, and st_blocks counts those.
+check_qcow2_view ()
+{
+    local label=$1 raw=$2/disks/$3.raw view=$2/disks/$3.qcow2 out r=0 map
+    local size runs
+    out=$(qemu-img check -f qcow2 "$view" 2>&1) || r=$?
+    case "$r:$out" in
+        "0:No errors were found on the image."*) ;;
+        *) fail "$label: qemu-img check -f qcow2 $view (status $r): $out" ;;
+    esac
+    qemu_compare qcow2 "$view" raw "$raw"
+    [ $# -lt 5 ] || qemu_compare qcow2 "$view" "$4" "$5"
+    map=$(mktemp "$_v2vfs_tmpdir/qcow2map.XXXXXX")
+    size=$(stat -c %s "$view")
+    python3 "$tests_srcdir/seek-map.py" "$raw" > "$map.raw"
+    qemu-img map --output=json -f qcow2 "$view" |
+        python3 "$tests_srcdir/seek-map.py" --qcow2-map "$map.raw" "$size" \
+                > "$map.want" || fail "$label: cannot map the qcow2 view"
+    python3 "$tests_srcdir/seek-map.py" "$view" > "$map.got"
+    diff -u "$map.want" "$map.got" >&2 ||
+        fail "$label: the qcow2 view's SEEK_DATA/SEEK_HOLE runs differ" \
+             "from its metadata plus the raw view's runs"
+    runs=$(awk '{ n += $2 - $1 } END { print n + 0 }' "$map.want")
+    [ $(( $(stat -c %b "$view") * 512 )) -eq $(( (runs + 511) / 512 * 512 )) ] ||
+        fail "$label: the qcow2 view's st_blocks*512 is" \
+             "$(( $(stat -c %b "$view") * 512 )), its runs hold $runs bytes"
+    echo "$label: qcow2 view checked: $size bytes, $runs in data runs"
 }
 
 # one_disk_ovf HREF [PROLOG [NAME]]: a one-disk OVF whose File href is HREF, with

@@ -12,6 +12,14 @@ Usage:
                               and print its "data": true runs in the
                               same format (adjacent runs merged), so the
                               two maps can be diffed
+  seek-map.py --qcow2-map RAWMAP SIZE
+                              read `qemu-img map --output=json` of a
+                              qcow2 file of SIZE bytes on stdin, and
+                              print the runs its file should have: the
+                              metadata (up to the first data cluster),
+                              then each run of RAWMAP (the disk's runs,
+                              in this script's format) at the file
+                              offsets where the qcow2 maps it
   seek-map.py --flat-descriptor DESC
                               the runs of a disk made of FLAT extents, as
                               the extent files' own SEEK_DATA / SEEK_HOLE
@@ -101,6 +109,27 @@ def qemu_map():
                         for m in json.load(sys.stdin) if m["data"])
 
 
+def qcow2_map(rawmap, size):
+    data = sorted((m["start"], m["start"] + m["length"], m["offset"])
+                  for m in json.load(sys.stdin) if m["data"])
+    runs = [(0, min((o for _, _, o in data), default=size))]
+    i = 0
+    with open(rawmap) as f:
+        for line in f:
+            x, end = map(int, line.split())
+            while x < end:
+                while i < len(data) and data[i][1] <= x:
+                    i += 1
+                if i == len(data) or data[i][0] > x:
+                    raise BadRun("disk offset %d has data, but the qcow2 "
+                                 "maps no cluster there" % x)
+                start, stop, host = data[i]
+                n = min(end, stop) - x
+                runs.append((host + x - start, host + x - start + n))
+                x += n
+    return print_merged(runs)
+
+
 def flat_map(desc):
     """Runs of the FLAT extents listed in DESC, in disk coordinates."""
     line_re = re.compile(r"^(RW|RDONLY)\s+(\d+)\s+FLAT\s+(.*)$")
@@ -126,6 +155,12 @@ def flat_map(desc):
 def main(argv):
     if argv[1:] == ["--qemu-map"]:
         return qemu_map()
+    if len(argv) == 4 and argv[1] == "--qcow2-map":
+        try:
+            return qcow2_map(argv[2], int(argv[3]))
+        except BadRun as e:
+            sys.stderr.write("seek-map.py: %s\n" % e)
+            return 1
     if len(argv) == 3 and argv[1] == "--flat-descriptor":
         return flat_map(argv[2])
     if len(argv) == 2 and not argv[1].startswith("-"):

@@ -69,14 +69,16 @@ check ()
         fail "$what: top level holds '$got', expected 'disks vm.ovf '"
     cmp "$d/dir/vm.ovf" "$mnt/vm.ovf" || fail "$what: vm.ovf differs"
     got=$(view_listing "$mnt/disks")
-    [ "$got" = "disk.raw sparse.raw " ] ||
-        fail "$what: disks/ holds '$got', expected 'disk.raw sparse.raw '"
+    [ "$got" = "disk.raw disk.qcow2 sparse.raw sparse.qcow2 " ] ||
+        fail "$what: disks/ holds '$got', expected 'disk.raw disk.qcow2" \
+             "sparse.raw sparse.qcow2 '"
     for disk in disk sparse; do
         got=$(stat -c %s "$mnt/disks/$disk.raw")
         [ "$got" -eq "$size" ] ||
             fail "$what: $disk.raw st_size is $got, expected $size"
         qemu_compare vmdk "$d/$disk.vmdk" raw "$mnt/disks/$disk.raw"
         qemu_compare raw "$d/disk.raw" raw "$mnt/disks/$disk.raw"
+        check_qcow2_view "$what $disk" "$mnt" $disk vmdk "$d/$disk.vmdk"
     done
 }
 

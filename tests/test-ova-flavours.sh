@@ -150,12 +150,13 @@ for stream in qemu ovftool; do
         cmp "$work/vm$n.ovf" "$d/mnt$n/vm$n.ovf" ||
             fail "$what: vm$n.ovf differs from the original"
         got=$(view_listing "$d/mnt$n/disks")
-        [ "$got" = "$disk.raw " ] ||
-            fail "$what: disks/ holds '$got', expected '$disk.raw '"
+        [ "$got" = "$disk.raw $disk.qcow2 " ] ||
+            fail "$what: disks/ holds '$got', expected '$disk.raw $disk.qcow2 '"
         view=$d/mnt$n/disks/$disk.raw
         got=$(stat -c %s "$view")
         [ "$got" -eq "$size" ] || fail "$what: st_size is $got, expected $size"
         qemu_compare vmdk "$d/$stream.vmdk" raw "$view"
+        check_qcow2_view "$what" "$d/mnt$n" "$disk" vmdk "$d/$stream.vmdk"
         v2vfs_unmount "$d/mnt$n"
     done
 done

@@ -60,8 +60,9 @@ got=$(view_listing "$mnt")
 cmp "$d/dir/vm.ovf" "$mnt/vm.ovf" || fail "vm.ovf differs from the original"
 cmp "$d/dir/vm.mf" "$mnt/vm.mf" || fail "vm.mf differs from the original"
 got=$(view_listing "$mnt/disks")
-[ "$got" = "beta.raw alpha.raw " ] ||
-    fail "disks/ holds '$got', expected DiskSection order 'beta.raw alpha.raw '"
+[ "$got" = "beta.raw beta.qcow2 alpha.raw alpha.qcow2 " ] ||
+    fail "disks/ holds '$got', expected DiskSection order" \
+         "'beta.raw beta.qcow2 alpha.raw alpha.qcow2 '"
 for disk in alpha beta; do
     view=$mnt/disks/$disk.raw
     case $disk in alpha) want=$size_a ;; beta) want=$size_b ;; esac
@@ -69,6 +70,7 @@ for disk in alpha beta; do
     [ "$got" -eq "$want" ] || fail "$disk.raw st_size is $got, expected $want"
     qemu_compare vmdk "$d/dir/$disk.vmdk" raw "$view"
     qemu_compare raw "$d/$disk.raw" raw "$view"
+    check_qcow2_view $disk "$mnt" $disk vmdk "$d/dir/$disk.vmdk"
 done
 v2vfs_unmount "$mnt"
 

@@ -84,6 +84,19 @@ for off in $(( 600 * M )) $(( size - 65536 - 3584 )); do
           fail "no log line names $d/disk-flat.vmdk and offset $off"; }
 done
 
+# The qcow2 view's last data cluster holds the disk's last data, past
+# the cut too: EIO, and a log line that names the view and the extent.
+qview=$mnt/disks/disk.qcow2
+qoff=$(( $(stat -c %s "$qview") - 65536 ))
+r=0
+out=$(dd if="$qview" of=/dev/null bs=64K count=1 iflag=skip_bytes \
+         skip=$qoff 2>&1) || r=$?
+[ "$r" -ne 0 ] && [[ $out == *"Input/output error"* ]] ||
+    fail "read of the qcow2 view's last cluster: expected EIO, dd said: $out"
+grep -q -F -e "disks/disk.qcow2: read of " "$log" &&
+    grep -F -e "disks/disk.qcow2: read of " "$log" | grep -q -F "$d/disk-flat.vmdk" ||
+    { cat "$log" >&2; fail "no log line names disks/disk.qcow2 and the extent"; }
+
 # Before the new end: still the right bytes, including the 64 KiB that
 # ends 1792 bytes before the cut (the fixture has data there).
 for off in 0 $(( 8 * M )) $(( 512 * M - 65536 )); do
@@ -98,7 +111,8 @@ done
 kill -0 "$pid" 2>/dev/null || fail "v2vfs exited after the read errors"
 mountpoint -q "$mnt" || fail "$mnt is no longer mounted"
 ls -A "$mnt/disks" > "$d/ls.out" || fail "cannot list disks/ any more"
-grep -q -x disk.raw "$d/ls.out" || fail "disks/ no longer lists disk.raw"
+grep -q -x disk.raw "$d/ls.out" && grep -q -x disk.qcow2 "$d/ls.out" ||
+    fail "disks/ no longer lists disk.raw and disk.qcow2"
 cmp -n $(( 16 * M )) "$d/disk.raw" "$view" || fail "head differs after the errors"
 
 # Unmounting ends the daemon with status 0, with no sanitizer report.

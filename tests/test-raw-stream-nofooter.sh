@@ -30,4 +30,5 @@ for layout in nofooter truncated; do
     qemu_compare raw "$d/disk.raw" raw "$view"
 
     check_seek_and_blocks $layout "$view" "$size" "$d/expected.map"
+    check_qcow2_view $layout "$d/mnt-$layout" $layout raw "$d/disk.raw"
 done

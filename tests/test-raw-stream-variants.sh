@@ -40,4 +40,5 @@ for v in gdoffset progress zeroed level0 trailing; do
     qemu_compare raw "$d/disk.raw" raw "$view"
 
     check_seek_and_blocks $v "$view" "$size" "$d/expected.map"
+    check_qcow2_view $v "$d/mnt-$v" $v raw "$d/disk.raw"
 done
