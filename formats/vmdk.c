@@ -451,7 +451,7 @@ load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
              struct v2_error *e)
 {
   uint64_t gd_bytes = sp->n_gts * 4, gt_bytes = sp->gtes_per_gt * 4;
-  uint64_t total_gt = 0, i, j;
+  uint64_t total_gt = 0, i, j, before;
   CLEANUP_FREE unsigned char *gdbuf = NULL, *gtbuf = NULL;
 
   if (gd > sp->src->size / SECTOR ||
@@ -492,6 +492,7 @@ load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
       return -1;
     if ((t = alloc_gt (sp, i, e)) == NULL)
       return -1;
+    before = sp->allocated_grains;
     for (j = 0; j < sp->gtes_per_gt; j++) {
       uint64_t g = i * sp->gtes_per_gt + j;
       t[j] = le32_at (gtbuf, j * 4);
@@ -501,6 +502,12 @@ load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
       }
       if (check_gte (sp, overhead, g, t[j], e) == -1)
         return -1;
+    }
+    /* VMware and qemu preallocate every table: keep only those that map
+     * data, so memory and seeks follow the data, not the disk's size. */
+    if (sp->allocated_grains == before) {
+      free (t);
+      sp->gt[i] = NULL;
     }
   }
   return 0;
