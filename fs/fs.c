@@ -429,7 +429,11 @@ fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
   else
     r = whence == SEEK_DATA ? off : (int64_t) n->size;
   if (r == -1) {
-    fuse_reply_err (req, errno);
+    int err = errno;
+    if (err != ENXIO)
+      fs_log (fuse_req_userdata (req), "disks/%s: lseek from offset %jd: %s",
+              n->name, (intmax_t) off, strerror (err));
+    fuse_reply_err (req, err);
     return;
   }
   fuse_reply_lseek (req, r);

@@ -17,20 +17,7 @@
 #include "tar.h"
 #include "vmdk.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do {                                   \
-    checks++;                                                   \
-    if (!(cond)) {                                              \
-      failures++;                                               \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);     \
-      fprintf (stderr, __VA_ARGS__);                            \
-      fputc ('\n', stderr);                                     \
-    }                                                           \
-  } while (0)
-
-#define CHECK_STR(got, want) \
-  CHECK (strcmp ((got), (want)) == 0, "got '%s'\n   want '%s'", (got), (want))
+#include "unit.h"
 
 /* ---- VMDK descriptors ------------------------------------------------- */
 
@@ -443,6 +430,5 @@ main (void)
   test_ovf_units ();
   test_ovf_samples ();
   test_ovf_refused ();
-  printf ("unit-formats: %d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return unit_report ("unit-formats");
 }

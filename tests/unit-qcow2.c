@@ -16,17 +16,7 @@
 #include "checked.h"
 #include "qcow2.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do {                                   \
-    checks++;                                                   \
-    if (!(cond)) {                                              \
-      failures++;                                               \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);     \
-      fprintf (stderr, __VA_ARGS__);                            \
-      fputc ('\n', stderr);                                     \
-    }                                                           \
-  } while (0)
+#include "unit.h"
 
 #define CL QCOW2_CLUSTER_SIZE
 #define KiB (UINT64_C (1) << 10)
@@ -465,8 +455,8 @@ test_bad_map (void)
       .size = GiB, .seek = bad_seek, .pread = disk_pread }, "d.vmdk", &e);
 
   CHECK (q == NULL, "built a view of an inconsistent map");
-  CHECK (strcmp (e.msg, "d.vmdk: the allocation map is inconsistent at offset "
-                 "0 (data at 10, hole at 10)") == 0, "message: %s", e.msg);
+  CHECK_STR (e.msg, "d.vmdk: the allocation map is inconsistent at offset 0 "
+             "(data at 10, hole at 10)");
   qcow2_free (q);
 }
 
@@ -478,6 +468,5 @@ main (void)
   test_read_runs ();
   test_deterministic ();
   test_bad_map ();
-  printf ("unit-qcow2: %d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return unit_report ("unit-qcow2");
 }
