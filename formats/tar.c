@@ -14,6 +14,7 @@
 
 #include "checked.h"
 #include "cleanup.h"
+#include "iszero.h"
 #include "tar.h"
 
 #define BLOCK 512
@@ -22,15 +23,6 @@
 #define TAR_MAX_META (1 << 20)
 /* An OVA holds a descriptor, a manifest and a handful of disks. */
 #define TAR_MAX_MEMBERS 100000
-
-static bool
-all_zero (const unsigned char *p, size_t n)
-{
-  while (n--)
-    if (*p++)
-      return false;
-  return true;
-}
 
 /* Parse a numeric header field: octal digits padded with spaces or NULs,
  * or GNU base-256 (top bit of the first byte set). */
@@ -142,7 +134,7 @@ tar_read_index (const struct source *s, struct tar_index *idx,
       goto err_truncated;
     if (source_pread (s, h, BLOCK, off, "tar header", e) == -1)
       goto err;
-    if (all_zero (h, BLOCK))
+    if (is_zero (h, BLOCK))
       break;                    /* end-of-archive marker */
 
     for (i = 0; i < BLOCK; i++)

@@ -15,6 +15,7 @@
 #include "checked.h"
 #include "cleanup.h"
 #include "inflate.h"
+#include "iszero.h"
 #include "vmdk.h"
 
 /* Header fields (FORMATS.md §A.1). */
@@ -490,6 +491,10 @@ load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
     if (source_pread (sp->src, gtbuf, gt_bytes, gt * SECTOR, "grain table",
                       e) == -1)
       return -1;
+    /* VMware and qemu preallocate every table: keep only those that map
+     * data, so memory and seeks follow the data, not the disk's size. */
+    if (is_zero (gtbuf, gt_bytes))
+      continue;
     if ((t = alloc_gt (sp, i, e)) == NULL)
       return -1;
     before = sp->allocated_grains;
@@ -503,9 +508,7 @@ load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
       if (check_gte (sp, overhead, g, t[j], e) == -1)
         return -1;
     }
-    /* VMware and qemu preallocate every table: keep only those that map
-     * data, so memory and seeks follow the data, not the disk's size. */
-    if (sp->allocated_grains == before) {
+    if (sp->allocated_grains == before) {    /* only zeroed grains */
       free (t);
       sp->gt[i] = NULL;
     }
