@@ -87,10 +87,15 @@ mark (struct qcow2 *q, uint64_t first, uint64_t last, struct v2_error *e)
     struct qcow2_span *s;
 
     if (q->span_of[r] == 0) {
-      s = realloc (q->spans, (q->n_spans + 1) * sizeof *s);
-      if (s == NULL)
-        return v2_err (e, ENOMEM, "out of memory");
-      q->spans = s;
+      if (q->n_spans == q->spans_cap) {
+        size_t cap = q->spans_cap ? 2 * q->spans_cap : 16;
+        s = realloc (q->spans, cap * sizeof *s);
+        if (s == NULL)
+          return v2_err (e, ENOMEM, "out of memory");
+        q->spans = s;
+        q->spans_cap = cap;
+      }
+      s = q->spans;
       memset (&s[q->n_spans], 0, sizeof *s);
       s[q->n_spans].region = r;
       q->span_of[r] = (uint32_t) ++q->n_spans;

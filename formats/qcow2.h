@@ -67,7 +67,7 @@ struct qcow2 {
   uint64_t l1_off, rt_off, rb_off, l2_off, data_off;
   uint64_t l1_clusters, rt_clusters, rb_clusters, n_data, n_clusters;
   /* The spans that have data, in guest order: span i is L2 table i. */
-  size_t n_spans;
+  size_t n_spans, spans_cap;
   struct qcow2_span *spans;
   /* For each L1 index, its span + 1, or 0 when it has no data. */
   uint32_t *span_of;
