@@ -52,4 +52,18 @@ put_be64 (void *p, size_t off, uint64_t v)
   memcpy ((char *) p + off, &v, sizeof v);
 }
 
+static inline void
+put_le32 (void *p, size_t off, uint32_t v)
+{
+  v = htole32 (v);
+  memcpy ((char *) p + off, &v, sizeof v);
+}
+
+static inline void
+put_le64 (void *p, size_t off, uint64_t v)
+{
+  v = htole64 (v);
+  memcpy ((char *) p + off, &v, sizeof v);
+}
+
 #endif

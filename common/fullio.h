@@ -1,5 +1,5 @@
-/* pread that retries on EINTR and on short reads.  Only pread: the read
- * path never shares or moves a file offset between threads. */
+/* pread and pwrite that retry on EINTR and on short transfers.  Only
+ * positioned I/O: no path shares or moves a file offset between threads. */
 #ifndef V2V_FULLIO_H
 #define V2V_FULLIO_H
 
@@ -9,5 +9,8 @@
 /* Read up to LEN bytes at OFF.  Returns the bytes read, which is less than
  * LEN only at end of file, or -1 with errno set. */
 ssize_t pread_full (int fd, void *buf, size_t len, uint64_t off);
+
+/* Write all LEN bytes at OFF.  Returns 0, or -1 with errno set. */
+int pwrite_full (int fd, const void *buf, size_t len, uint64_t off);
 
 #endif

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ add_node (struct fs *fs, fuse_ino_t parent, const char *name, mode_t mode,
   memset (n, 0, sizeof *n);
   n->parent = parent;
   n->mode = mode;
+  pthread_mutex_init (&n->lock, NULL);
   if ((n->name = strdup (name)) == NULL)
     return v2_err (e, ENOMEM, "out of memory");
   fs->n_nodes++;
@@ -58,16 +60,17 @@ add_node (struct fs *fs, fuse_ino_t parent, const char *name, mode_t mode,
 
 static int
 add_disk_node (struct fs *fs, const struct image *img, const char *ext,
-               struct v2_error *e)
+               mode_t perm, struct v2_error *e)
 {
   CLEANUP_FREE char *name = NULL;
 
   if (asprintf (&name, "%s.%s", img->name, ext) == -1)
     return v2_err (e, ENOMEM, "out of memory");
-  return add_node (fs, FS_DISKS_INO, name, S_IFREG | 0444, e);
+  return add_node (fs, FS_DISKS_INO, name, S_IFREG | perm, e);
 }
 
-/* The qcow2 view reads the raw one's disk. */
+/* The qcow2 view reads the raw one's disk: the image, or the image
+ * merged with its overlay. */
 static int64_t
 disk_seek (void *img, uint64_t off, bool data)
 {
@@ -80,13 +83,88 @@ disk_pread (void *img, void *buf, size_t len, uint64_t off, struct v2_error *e)
   return image_pread (img, buf, len, off, e);
 }
 
-int
-fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
-          struct v2_error *e)
+static int64_t
+merged_seek (void *ov, uint64_t off, bool data)
 {
+  return overlay_seek (ov, off, data);
+}
+
+static int
+merged_pread (void *ov, void *buf, size_t len, uint64_t off,
+              struct v2_error *e)
+{
+  return overlay_pread (ov, buf, len, off, e);
+}
+
+/* A layout of RAW's disk as it is now, with one reference. */
+static struct fs_layout *
+layout_build (const struct fs_node *raw, const char *name, struct v2_error *e)
+{
+  struct fs_layout *l = calloc (1, sizeof *l);
+  struct qcow2_disk d = { .opaque = raw->img, .size = raw->img->size,
+                          .seek = disk_seek, .pread = disk_pread };
+  int tries;
+
+  if (l == NULL) {
+    v2_err (e, ENOMEM, "out of memory");
+    return NULL;
+  }
+  if (raw->ov)
+    d = (struct qcow2_disk) { .opaque = raw->ov, .size = raw->img->size,
+                              .seek = merged_seek, .pread = merged_pread };
+  /* A write racing the build can make the map look inconsistent; a build
+   * that saw no write is final. */
+  for (tries = 0; tries < 3; tries++) {
+    l->gen = raw->ov ? overlay_generation (raw->ov) : 0;
+    l->q = qcow2_build (&d, name, e);
+    if (l->q || raw->ov == NULL || overlay_generation (raw->ov) == l->gen)
+      break;
+  }
+  if (l->q == NULL) {
+    free (l);
+    return NULL;
+  }
+  l->refs = 1;
+  return l;
+}
+
+static void
+layout_put (struct fs_layout *l)
+{
+  if (l && --l->refs == 0) {
+    qcow2_free (l->q);
+    free (l);
+  }
+}
+
+/* Rebuild qcow2 node Q's layout if the overlay changed since; Q's lock
+ * held. */
+static int
+layout_refresh (struct fs_node *q, struct v2_error *e)
+{
+  const struct fs_node *raw = q - 1;    /* fs_build adds the pair together */
+  struct fs_layout *l;
+
+  if (raw->ov == NULL || q->layout->gen == overlay_generation (raw->ov))
+    return 0;
+  if ((l = layout_build (raw, q->name, e)) == NULL)
+    return -1;
+  layout_put (q->layout);
+  q->layout = l;
+  q->size = l->q->file_size;
+  q->alloc = l->q->allocated;
+  return 0;
+}
+
+int
+fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
+          const struct timespec *mtime, struct v2_error *e)
+{
+  mode_t raw_mode = store ? 0644 : 0444;
   size_t i;
 
   fs->bundle = b;
+  fs->store = store;
   fs->uid = getuid ();
   fs->gid = getgid ();
   fs->time = *mtime;
@@ -108,23 +186,24 @@ fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
   for (i = 0; i < b->n_disks; i++) {
     struct image *img = b->disks[i];
     struct fs_node *n;
-    if (add_disk_node (fs, img, "raw", e) == -1)
+    if (add_disk_node (fs, img, "raw", raw_mode, e) == -1)
       return -1;
     n = &fs->nodes[fs->n_nodes - 1];
     n->img = img;
     n->size = img->size;
     n->alloc = img->allocated;
+    n->qcow2_ino = fs->n_nodes + 1;
+    if (store && (n->ov = overlay_open (store, img, e)) == NULL)
+      return -1;
 
-    if (add_disk_node (fs, img, "qcow2", e) == -1)
+    if (add_disk_node (fs, img, "qcow2", 0444, e) == -1)
       return -1;
     n = &fs->nodes[fs->n_nodes - 1];
-    n->qcow2 = qcow2_build (&(struct qcow2_disk) {
-        .opaque = img, .size = img->size,
-        .seek = disk_seek, .pread = disk_pread }, n->name, e);
-    if (n->qcow2 == NULL)
+    n->img = img;
+    if ((n->layout = layout_build (n - 1, n->name, e)) == NULL)
       return -1;
-    n->size = n->qcow2->file_size;
-    n->alloc = n->qcow2->allocated;
+    n->size = n->layout->q->file_size;
+    n->alloc = n->layout->q->allocated;
   }
   return 0;
 }
@@ -180,20 +259,30 @@ fs_tune_readahead (const struct fs *fs, const char *mnt)
   }
 }
 
-void
+int
 fs_free (struct fs *fs)
 {
+  struct v2_error e;
   size_t i;
+  int ret = 0;
 
   for (i = 0; i < fs->n_nodes; i++) {
-    free (fs->nodes[i].name);
-    qcow2_free (fs->nodes[i].qcow2);
+    struct fs_node *n = &fs->nodes[i];
+    if (n->ov && overlay_close (n->ov, &e) == -1) {
+      fs_log (fs, "%s", e.msg);
+      ret = -1;
+    }
+    free (n->name);
+    layout_put (n->layout);
+    pthread_mutex_destroy (&n->lock);
   }
   free (fs->nodes);
+  overlay_store_close (fs->store);
   if (fs->buf_key_made) {
     free (pthread_getspecific (fs->buf_key));
     pthread_key_delete (fs->buf_key);
   }
+  return ret;
 }
 
 static struct fs_node *
@@ -204,21 +293,70 @@ node_of (fuse_req_t req, fuse_ino_t ino)
   return ino >= 1 && ino <= fs->n_nodes ? &fs->nodes[ino - 1] : NULL;
 }
 
-static void
-fill_stat (const struct fs *fs, fuse_ino_t ino, struct stat *st)
-{
-  const struct fs_node *n = &fs->nodes[ino - 1];
+/* An open .qcow2 view with --overlay: the layout it reads. */
+struct fs_handle {
+  struct fs_layout *layout;
+  bool cached;                   /* through the kernel's cache */
+};
 
+static struct fs_handle *
+handle_of (const struct fuse_file_info *fi)
+{
+  return fi ? (struct fs_handle *) (uintptr_t) fi->fh : NULL;
+}
+
+/* With --overlay, a disk's size or allocation changes with every write:
+ * let the kernel cache nothing of its attributes. */
+static double
+attr_timeout (const struct fs *fs, const struct fs_node *n)
+{
+  return fs->store && n->img ? 0.0 : FS_TIMEOUT;
+}
+
+/* The attributes of node INO; for a qcow2 view, those of the layout the
+ * open file FI reads, or else the newest. */
+static int
+stat_node (struct fs *fs, fuse_ino_t ino, const struct fuse_file_info *fi,
+           struct stat *st, struct v2_error *e)
+{
+  struct fs_node *n = &fs->nodes[ino - 1];
+  uint64_t size = n->size, alloc = n->alloc;
+
+  if (n->ov)
+    alloc = overlay_allocated (n->ov);
+  else if (n->layout && fs->store) {
+    const struct fs_handle *h = handle_of (fi);
+    pthread_mutex_lock (&n->lock);
+    if (h == NULL && layout_refresh (n, e) == -1) {
+      pthread_mutex_unlock (&n->lock);
+      return -1;
+    }
+    size = (h ? h->layout : n->layout)->q->file_size;
+    alloc = (h ? h->layout : n->layout)->q->allocated;
+    pthread_mutex_unlock (&n->lock);
+  }
   memset (st, 0, sizeof *st);
   st->st_ino = ino;
   st->st_mode = n->mode;
   st->st_nlink = S_ISDIR (n->mode) ? 2 : 1;
   st->st_uid = fs->uid;
   st->st_gid = fs->gid;
-  st->st_size = (off_t) n->size;
-  st->st_blocks = (blkcnt_t) DIV_ROUND_UP (n->alloc, 512);
+  st->st_size = (off_t) size;
+  st->st_blocks = (blkcnt_t) DIV_ROUND_UP (alloc, 512);
   st->st_blksize = 65536;
   st->st_atim = st->st_mtim = st->st_ctim = fs->time;
+  return 0;
+}
+
+/* Log why a request failed, and answer it with a fitting errno. */
+static void
+reply_error (fuse_req_t req, const struct fs_node *n, const char *what,
+             const struct v2_error *e)
+{
+  fs_log (fuse_req_userdata (req), "%s%s: %s: %s", n->file ? "" : "disks/",
+          n->name, what, e->msg);
+  fuse_reply_err (req, e->errnum == ENOMEM || e->errnum == ENOSPC ?
+                  e->errnum : EIO);
 }
 
 static void
@@ -227,6 +365,7 @@ fs_init (void *userdata, struct fuse_conn_info *conn)
   (void) userdata;
   conn->max_readahead = FS_MAX_READ;
   conn->max_read = FS_MAX_READ;
+  conn->max_write = FS_MAX_READ;
   /* Enough requests in flight for the kernel's readahead to keep both
    * cores inflating grains. */
   conn->max_background = 64;
@@ -250,11 +389,15 @@ fs_lookup (fuse_req_t req, fuse_ino_t parent, const char *name)
   /* The tree holds a handful of nodes: a scan is the fastest lookup. */
   for (i = 1; i < fs->n_nodes; i++) {
     if (fs->nodes[i].parent == parent && strcmp (fs->nodes[i].name, name) == 0) {
+      struct v2_error e;
       memset (&ep, 0, sizeof ep);
       ep.ino = i + 1;
-      ep.attr_timeout = ep.entry_timeout = FS_TIMEOUT;
-      fill_stat (fs, ep.ino, &ep.attr);
-      fuse_reply_entry (req, &ep);
+      ep.entry_timeout = FS_TIMEOUT;
+      ep.attr_timeout = attr_timeout (fs, &fs->nodes[i]);
+      if (stat_node (fs, ep.ino, NULL, &ep.attr, &e) == -1)
+        reply_error (req, &fs->nodes[i], "stat", &e);
+      else
+        fuse_reply_entry (req, &ep);
       return;
     }
   }
@@ -265,15 +408,43 @@ static void
 fs_getattr (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   struct fs *fs = fuse_req_userdata (req);
+  const struct fs_node *n = node_of (req, ino);
+  struct v2_error e;
   struct stat st;
 
-  (void) fi;
-  if (node_of (req, ino) == NULL) {
+  if (n == NULL)
+    fuse_reply_err (req, ENOENT);
+  else if (stat_node (fs, ino, fi, &st, &e) == -1)
+    reply_error (req, n, "stat", &e);
+  else
+    fuse_reply_attr (req, &st, attr_timeout (fs, n));
+}
+
+static void
+fs_setattr (fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+            struct fuse_file_info *fi)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  const struct fs_node *n = node_of (req, ino);
+
+  if (n == NULL) {
     fuse_reply_err (req, ENOENT);
     return;
   }
-  fill_stat (fs, ino, &st);
-  fuse_reply_attr (req, &st, FS_TIMEOUT);
+  /* A disk keeps its size: writing a view with `dd` needs conv=notrunc,
+   * as a block device would.  Times are taken and ignored: every node
+   * shows the source's. */
+  if ((to_set & FUSE_SET_ATTR_SIZE) && (uint64_t) attr->st_size != n->size) {
+    fs_log (fs, "disks/%s: cannot change the size to %jd bytes: it is a "
+            "disk of %" PRIu64, n->name, (intmax_t) attr->st_size, n->size);
+    fuse_reply_err (req, n->ov ? EPERM : EROFS);
+    return;
+  }
+  if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+    fuse_reply_err (req, EPERM);
+    return;
+  }
+  fs_getattr (req, ino, fi);
 }
 
 static void
@@ -324,22 +495,86 @@ fs_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   fuse_reply_buf (req, buf, used);
 }
 
+/* Open a .qcow2 view with --overlay: pin the newest layout to the file.
+ * The kernel's cache holds the pages of one layout: the first open
+ * through it of a new layout drops the old pages (keep_cache off), and
+ * an open of a new layout while files of the old one still read through
+ * the cache bypasses it. */
+static void
+open_layout (fuse_req_t req, struct fs_node *n, struct fuse_file_info *fi)
+{
+  struct fs_handle *h = malloc (sizeof *h);
+  struct v2_error e;
+
+  if (h == NULL) {
+    fuse_reply_err (req, ENOMEM);
+    return;
+  }
+  pthread_mutex_lock (&n->lock);
+  if (layout_refresh (n, &e) == -1) {
+    pthread_mutex_unlock (&n->lock);
+    free (h);
+    reply_error (req, n, "open", &e);
+    return;
+  }
+  h->layout = n->layout;
+  h->layout->refs++;
+  h->cached = n->n_cached == 0 || n->cached == n->layout;
+  if (h->cached) {
+    fi->keep_cache = n->cached == n->layout;
+    if (n->cached != n->layout) {
+      layout_put (n->cached);
+      n->cached = n->layout;
+      n->cached->refs++;
+    }
+    n->n_cached++;
+  }
+  else
+    fi->direct_io = 1;
+  pthread_mutex_unlock (&n->lock);
+  fi->fh = (uintptr_t) h;
+  fuse_reply_open (req, fi);
+}
+
 static void
 fs_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-  const struct fs_node *n = node_of (req, ino);
+  struct fs *fs = fuse_req_userdata (req);
+  struct fs_node *n = node_of (req, ino);
 
   if (n == NULL || S_ISDIR (n->mode)) {
     fuse_reply_err (req, n ? EISDIR : ENOENT);
     return;
   }
-  if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+  if ((fi->flags & O_ACCMODE) != O_RDONLY && n->ov == NULL) {
     fuse_reply_err (req, EROFS);
     return;
   }
-  /* The content never changes: keep the page cache across opens. */
+  if (n->layout && fs->store) {
+    open_layout (req, n, fi);
+    return;
+  }
+  /* Only this mount changes the content, and the kernel keeps its cache
+   * right through writes: keep it across opens. */
   fi->keep_cache = 1;
   fuse_reply_open (req, fi);
+}
+
+static void
+fs_release (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  struct fs_node *n = node_of (req, ino);
+  struct fs_handle *h = handle_of (fi);
+
+  if (n && h) {
+    pthread_mutex_lock (&n->lock);
+    if (h->cached)
+      n->n_cached--;
+    layout_put (h->layout);
+    pthread_mutex_unlock (&n->lock);
+    free (h);
+  }
+  fuse_reply_err (req, 0);
 }
 
 /* This worker thread's read buffer.  Allocated once per thread and
@@ -365,32 +600,40 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
          struct fuse_file_info *fi)
 {
   struct fs *fs = fuse_req_userdata (req);
-  const struct fs_node *n = node_of (req, ino);
+  struct fs_node *n = node_of (req, ino);
+  const struct fs_handle *h = handle_of (fi);
+  const struct qcow2 *q = h ? h->layout->q : n && n->layout ? n->layout->q : NULL;
+  uint64_t end;
   char *buf;
   struct v2_error e;
   int r;
 
-  (void) fi;
   if (n == NULL || S_ISDIR (n->mode)) {
     fuse_reply_err (req, n ? EISDIR : ENOENT);
     return;
   }
+  end = q ? q->file_size : n->size;
   /* Short reads at end of file. */
-  if (off < 0 || (uint64_t) off >= n->size) {
+  if (off < 0 || (uint64_t) off >= end) {
     fuse_reply_buf (req, NULL, 0);
     return;
   }
-  size = (size_t) MIN ((uint64_t) size, n->size - (uint64_t) off);
+  size = (size_t) MIN ((uint64_t) size, end - (uint64_t) off);
   size = MIN (size, (size_t) FS_MAX_READ);
   buf = thread_buffer (fs);
   if (buf == NULL) {
     fuse_reply_err (req, ENOMEM);
     return;
   }
-  if (n->img)
+  /* Before the read, so a write racing it invalidates what it caches. */
+  if (h && h->cached)
+    __atomic_store_n (&n->cache_filled, true, __ATOMIC_RELEASE);
+  if (q)
+    r = qcow2_pread (q, buf, size, (uint64_t) off, &e);
+  else if (n->ov)
+    r = overlay_pread (n->ov, buf, size, (uint64_t) off, &e);
+  else if (n->img)
     r = image_pread (n->img, buf, size, (uint64_t) off, &e);
-  else if (n->qcow2)
-    r = qcow2_pread (n->qcow2, buf, size, (uint64_t) off, &e);
   else
     r = source_pread (n->file, buf, size, (uint64_t) off, "data", &e);
   if (r == -1) {
@@ -402,14 +645,128 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   fuse_reply_buf (req, buf, size);
 }
 
+/* RAW's disk changed: drop what the kernel caches of its qcow2 view,
+ * whose data clusters, and maybe layout, are now stale. */
+static void
+disk_changed (struct fs *fs, const struct fs_node *raw)
+{
+  struct fs_node *q = &fs->nodes[raw->qcow2_ino - 1];
+
+  if (__atomic_exchange_n (&q->cache_filled, false, __ATOMIC_ACQ_REL))
+    fuse_lowlevel_notify_inval_inode (fs->se, raw->qcow2_ino, 0, 0);
+}
+
+static void
+fs_write (fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+          off_t off, struct fuse_file_info *fi)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  const struct fs_node *n = node_of (req, ino);
+  struct v2_error e;
+
+  (void) fi;
+  if (n == NULL || n->ov == NULL) {
+    fuse_reply_err (req, n ? EROFS : ENOENT);
+    return;
+  }
+  /* A disk does not grow: a write past its end is out of space. */
+  if (off < 0 || (uint64_t) off >= n->size) {
+    if (size == 0)
+      fuse_reply_write (req, 0);
+    else
+      fuse_reply_err (req, ENOSPC);
+    return;
+  }
+  size = (size_t) MIN ((uint64_t) size, n->size - (uint64_t) off);
+  if (overlay_pwrite (n->ov, buf, size, (uint64_t) off, &e) == -1) {
+    disk_changed (fs, n);
+    reply_error (req, n, "write", &e);
+    return;
+  }
+  disk_changed (fs, n);
+  fuse_reply_write (req, size);
+}
+
+static void
+fs_fallocate (fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+              struct fuse_file_info *fi)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  const struct fs_node *n = node_of (req, ino);
+  const int zero = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
+  struct v2_error e;
+  uint64_t end;
+
+  (void) fi;
+  if (n == NULL || n->ov == NULL) {
+    fuse_reply_err (req, n ? EROFS : ENOENT);
+    return;
+  }
+  if (off < 0 || len <= 0 || ADD_OVERFLOW ((uint64_t) off, (uint64_t) len, &end)) {
+    fuse_reply_err (req, EINVAL);
+    return;
+  }
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | zero)) {
+    fuse_reply_err (req, EOPNOTSUPP);
+    return;
+  }
+  /* Preallocation: every byte of a disk is already there, and it does
+   * not grow. */
+  if (!(mode & zero)) {
+    fuse_reply_err (req, end > n->size && !(mode & FALLOC_FL_KEEP_SIZE) ?
+                    EFBIG : 0);
+    return;
+  }
+  end = MIN (end, n->size);
+  if ((uint64_t) off < end) {
+    int r = overlay_zero (n->ov, end - (uint64_t) off, (uint64_t) off, &e);
+    disk_changed (fs, n);
+    if (r == -1) {
+      reply_error (req, n, "discard", &e);
+      return;
+    }
+  }
+  fuse_reply_err (req, 0);
+}
+
+/* fsync and flush (every close) both make the disk's writes durable. */
+static void
+flush_node (fuse_req_t req, fuse_ino_t ino)
+{
+  const struct fs_node *n = node_of (req, ino);
+  struct v2_error e;
+
+  if (n && n->ov && overlay_flush (n->ov, &e) == -1)
+    reply_error (req, n, "flush", &e);
+  else
+    fuse_reply_err (req, 0);
+}
+
+static void
+fs_flush (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+  (void) fi;
+  flush_node (req, ino);
+}
+
+static void
+fs_fsync (fuse_req_t req, fuse_ino_t ino, int datasync,
+          struct fuse_file_info *fi)
+{
+  (void) datasync;
+  (void) fi;
+  flush_node (req, ino);
+}
+
 static void
 fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
           struct fuse_file_info *fi)
 {
-  const struct fs_node *n = node_of (req, ino);
+  struct fs_node *n = node_of (req, ino);
+  const struct fs_handle *h = handle_of (fi);
+  const struct qcow2 *q = h ? h->layout->q : n && n->layout ? n->layout->q : NULL;
   int64_t r;
 
-  (void) fi;
   if (n == NULL || S_ISDIR (n->mode)) {
     fuse_reply_err (req, n ? EISDIR : ENOENT);
     return;
@@ -418,14 +775,16 @@ fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     fuse_reply_err (req, EINVAL);
     return;
   }
-  if (off < 0 || (uint64_t) off >= n->size) {
+  if (off < 0 || (uint64_t) off >= (q ? q->file_size : n->size)) {
     fuse_reply_err (req, ENXIO);
     return;
   }
-  if (n->img)
+  if (q)
+    r = qcow2_seek (q, (uint64_t) off, whence == SEEK_DATA);
+  else if (n->ov)
+    r = overlay_seek (n->ov, (uint64_t) off, whence == SEEK_DATA);
+  else if (n->img)
     r = image_seek (n->img, (uint64_t) off, whence == SEEK_DATA);
-  else if (n->qcow2)
-    r = qcow2_seek (n->qcow2, (uint64_t) off, whence == SEEK_DATA);
   else
     r = whence == SEEK_DATA ? off : (int64_t) n->size;
   if (r == -1) {
@@ -448,8 +807,18 @@ fs_statfs (fuse_req_t req, fuse_ino_t ino)
 
   (void) ino;
   sv.f_bsize = sv.f_frsize = 512;
-  for (i = 0; i < fs->n_nodes; i++)
-    sv.f_blocks += DIV_ROUND_UP (fs->nodes[i].alloc, 512);
+  for (i = 0; i < fs->n_nodes; i++) {
+    struct fs_node *n = &fs->nodes[i];
+    uint64_t alloc;
+    if (n->ov)
+      alloc = overlay_allocated (n->ov);
+    else {
+      pthread_mutex_lock (&n->lock);
+      alloc = n->alloc;
+      pthread_mutex_unlock (&n->lock);
+    }
+    sv.f_blocks += DIV_ROUND_UP (alloc, 512);
+  }
   sv.f_files = fs->n_nodes;
   sv.f_namemax = 255;
   fuse_reply_statfs (req, &sv);
@@ -459,9 +828,15 @@ const struct fuse_lowlevel_ops fs_ops = {
   .init = fs_init,
   .lookup = fs_lookup,
   .getattr = fs_getattr,
+  .setattr = fs_setattr,
   .readdir = fs_readdir,
   .open = fs_open,
+  .release = fs_release,
   .read = fs_read,
+  .write = fs_write,
+  .flush = fs_flush,
+  .fsync = fs_fsync,
+  .fallocate = fs_fallocate,
   .lseek = fs_lseek,
   .statfs = fs_statfs,
 };

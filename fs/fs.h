@@ -1,6 +1,14 @@
-/* The FUSE side: a static tree built once from a bundle, and the
- * low-level ops that serve it.  The tree never changes after mount, so
- * the ops read it without locks. */
+/* The FUSE side: a tree built once from a bundle, and the low-level ops
+ * that serve it.  The tree's shape never changes after mount, so the ops
+ * find nodes without locks.
+ *
+ * With --overlay, disks/NAME.raw is writable and both views show the
+ * disk merged with its overlay.  A .qcow2 view's layout then changes
+ * with the disk: it is rebuilt when stale (at open and stat), and each
+ * open file keeps the layout it opened with, so a reader never mixes two
+ * layouts.  The kernel's cache of the file holds one layout at a time:
+ * an open that would need a second one while the first is still open
+ * reads past the cache (direct I/O). */
 #ifndef V2V_FS_H
 #define V2V_FS_H
 
@@ -13,10 +21,19 @@
 #include <sys/types.h>
 
 #include "bundle.h"
+#include "overlay.h"
 #include "qcow2.h"
 
 #define FS_ROOT_INO 1
 #define FS_DISKS_INO 2
+
+/* A qcow2 layout, shared by the node (while current) and the files
+ * opened with it. */
+struct fs_layout {
+  struct qcow2 *q;
+  uint64_t gen;                  /* the overlay generation it was built at */
+  unsigned refs;                 /* under the node's lock */
+};
 
 struct fs_node {
   fuse_ino_t parent;
@@ -24,13 +41,22 @@ struct fs_node {
   mode_t mode;
   uint64_t size;
   uint64_t alloc;                /* bytes allocated, for st_blocks */
-  struct image *img;             /* a raw disk view, or ... */
-  struct qcow2 *qcow2;           /* ... a qcow2 one (owned), or ... */
-  const struct source *file;     /* ... a descriptor file */
+  const struct source *file;     /* a descriptor file, or ... */
+  struct image *img;             /* ... a raw disk view, or ... */
+  struct overlay *ov;            /* (its overlay, owned, with --overlay) */
+  fuse_ino_t qcow2_ino;          /* (its qcow2 view) */
+  /* ... a qcow2 view of img (through ov when there is one). */
+  pthread_mutex_t lock;          /* guards the fields below */
+  struct fs_layout *layout;      /* the newest */
+  struct fs_layout *cached;      /* the one the kernel's cache holds */
+  unsigned n_cached;             /* files open through the cache */
+  bool cache_filled;             /* atomic: read since the last invalidation */
 };
 
 struct fs {
   struct bundle *bundle;
+  struct overlay_store *store;   /* with --overlay */
+  struct fuse_session *se;       /* for cache invalidation */
   size_t n_nodes;
   struct fs_node *nodes;         /* inode N is nodes[N - 1] */
   uid_t uid;
@@ -46,15 +72,18 @@ struct fs {
 #define FS_MAX_READ (1 << 20)
 #define FS_MAX_READ_STR "1048576"
 
-/* Build the tree for B; every node carries MTIME (the source's). */
-int fs_build (struct fs *fs, struct bundle *b, const struct timespec *mtime,
-              struct v2_error *e);
+/* Build the tree for B; every node carries MTIME (the source's).  With
+ * STORE (owned by fs from here on), every disk gets its overlay. */
+int fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
+              const struct timespec *mtime, struct v2_error *e);
 /* The kernel caps FUSE readahead at its default (128 KiB) whatever the
  * filesystem asks, unless the mount's bdi allows more: raise it to
  * FS_MAX_READ.  Call after mounting and before serving, so the INIT reply
  * sees it.  Needs root; otherwise the default stays. */
 void fs_tune_readahead (const struct fs *fs, const char *mnt);
-void fs_free (struct fs *fs);
+/* Flush and close every overlay, and free the tree.  Returns -1 when a
+ * flush failed (logged). */
+int fs_free (struct fs *fs);
 void fs_log (const struct fs *fs, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 

@@ -8,18 +8,22 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "fs.h"
 #include "inflate.h"
 
 /* Worker threads: enough to keep two cores busy inflating while others
  * wait on the disk. */
 #define FS_MAX_THREADS 16
+#define MOUNT_OPTS "default_permissions,fsname=v2vfs,subtype=v2vfs," \
+  "max_read=" FS_MAX_READ_STR
 
 static void
 usage (FILE *f)
@@ -34,11 +38,16 @@ usage (FILE *f)
 "  -f            stay in the foreground\n"
 "  -d            debug output (implies -f)\n"
 "  -o OPTS       FUSE mount options, e.g. allow_other\n"
+"  --overlay DIR make disks/NAME.raw writable; every write lands in DIR,\n"
+"                which persists: mounting again with it resumes\n"
+"  --discard-overlay --yes\n"
+"                empty the overlay DIR first (SOURCE and MOUNTPOINT may\n"
+"                then be left out)\n"
 "  --help        show this help\n"
 "  --version     show the version\n"
 "\n"
-"The mount shows disks/NAME.raw for each disk and the original .ovf, .mf\n"
-"and .cert files.  Unmount with: fusermount3 -u MOUNTPOINT\n");
+"The mount shows disks/NAME.raw and disks/NAME.qcow2 for each disk, and the\n"
+"original .ovf, .mf and .cert files.  Unmount with: fusermount3 -u MOUNTPOINT\n");
 }
 
 int
@@ -46,14 +55,19 @@ main (int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "help", no_argument, NULL, 'h' },
+    { "overlay", required_argument, NULL, 'O' },
+    { "discard-overlay", no_argument, NULL, 'D' },
+    { "yes", no_argument, NULL, 'y' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
   };
-  bool foreground = false, debug = false;
+  bool foreground = false, debug = false, discard = false, yes = false;
+  const char *overlay_dir = NULL;
   char *user_opts = NULL;
   const char *mnt;
   struct v2_error e;
-  struct bundle *b;
+  struct bundle *b = NULL;
+  struct overlay_store *store = NULL;
   struct fs fs = { 0 };
   struct stat st;
   struct fuse_args args = FUSE_ARGS_INIT (0, NULL);
@@ -76,6 +90,9 @@ main (int argc, char **argv)
       user_opts = n;
       break;
     }
+    case 'O': overlay_dir = optarg; break;
+    case 'D': discard = true; break;
+    case 'y': yes = true; break;
     case 'h': usage (stdout); return 0;
     case 'V':
       printf ("v2vfs %s (inflate: %s, libfuse %d)\n", PACKAGE_VERSION,
@@ -85,6 +102,27 @@ main (int argc, char **argv)
       usage (stderr);
       return 1;
     }
+  }
+  if (discard) {
+    unsigned n_disks;
+    uint64_t bytes;
+    if (overlay_dir == NULL) {
+      fprintf (stderr, "v2vfs: --discard-overlay needs --overlay DIR\n");
+      return 1;
+    }
+    if (!yes) {
+      fprintf (stderr, "v2vfs: %s: --discard-overlay deletes every write the "
+               "overlay holds; add --yes to confirm\n", overlay_dir);
+      return 1;
+    }
+    if (overlay_store_discard (overlay_dir, &n_disks, &bytes, &e) == -1) {
+      fprintf (stderr, "v2vfs: %s\n", e.msg);
+      return 1;
+    }
+    printf ("v2vfs: %s: discarded the overlay of %u disk%s (%" PRIu64
+            " bytes)\n", overlay_dir, n_disks, n_disks == 1 ? "" : "s", bytes);
+    if (argc == optind)
+      return 0;
   }
   if (argc - optind < 2) {
     fprintf (stderr, "v2vfs: need at least one SOURCE and a MOUNTPOINT "
@@ -102,27 +140,32 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     return 1;
   }
+  if (overlay_dir &&
+      (store = overlay_store_open (overlay_dir, argv + optind,
+                                   (size_t) (argc - optind - 1), &e)) == NULL) {
+    fprintf (stderr, "v2vfs: %s\n", e.msg);
+    goto out;
+  }
   fs.foreground = foreground;
   if (stat (argv[optind], &st) == -1) {
     fprintf (stderr, "v2vfs: %s: %s\n", argv[optind], strerror (errno));
     goto out;
   }
-  if (fs_build (&fs, b, &st.st_mtim, &e) == -1) {
+  if (fs_build (&fs, b, TAKE (store), &st.st_mtim, &e) == -1) {
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     goto out;
   }
 
   if (fuse_opt_add_arg (&args, argv[0]) == -1 ||
       fuse_opt_add_arg (&args, "-o") == -1 ||
-      fuse_opt_add_arg (&args, "ro,default_permissions,fsname=v2vfs,"
-                        "subtype=v2vfs,max_read=" FS_MAX_READ_STR) == -1 ||
+      fuse_opt_add_arg (&args, fs.store ? "rw," MOUNT_OPTS : "ro," MOUNT_OPTS) == -1 ||
       (user_opts && (fuse_opt_add_arg (&args, "-o") == -1 ||
                      fuse_opt_add_arg (&args, user_opts) == -1)) ||
       (debug && fuse_opt_add_arg (&args, "-d") == -1)) {
     fprintf (stderr, "v2vfs: out of memory\n");
     goto out;
   }
-  se = fuse_session_new (&args, &fs_ops, sizeof fs_ops, &fs);
+  se = fs.se = fuse_session_new (&args, &fs_ops, sizeof fs_ops, &fs);
   if (se == NULL) {
     fprintf (stderr, "v2vfs: -o %s: bad FUSE options\n",
              user_opts ? user_opts : "");
@@ -161,7 +204,9 @@ main (int argc, char **argv)
   fuse_session_destroy (se);
  out:
   fuse_opt_free_args (&args);
-  fs_free (&fs);
+  if (fs_free (&fs) == -1)
+    ret = 1;
+  overlay_store_close (store);
   bundle_free (b);
   free (user_opts);
   return ret;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# --overlay DIR makes disks/NAME.raw writable.  On a twoGbMaxExtentSparse
+# VMDK (4 GiB + 7 sectors, two extent files), a fixed list of unaligned
+# writes and discards (tests/overlay-ops.py) crosses 4 KiB blocks, 64 KiB
+# grains, 1 MiB lock regions, the 2 GiB extent boundary and the disk's
+# partial last block.  The same list applied to a raw copy of the source
+# is the reference:
+#   - the view compares identical with it, before and after a remount
+#     with the same DIR, and the qcow2 view stays a valid image of it;
+#   - a discard gives space back: st_blocks drops;
+#   - the disk keeps its size: truncate and writes past the end fail;
+#   - the source files' sha256 never changes.
+# Oracles: qemu-img compare and check; sha256sum; stat.
+set -euo pipefail
+source "$(dirname "$0")/functions.sh"
+requires qemu-img python3 sha256sum truncate
+requires_fuse
+
+d=$(tmpdir)
+size=$(( (4 << 30) + 7 * 512 ))
+make_raw_fixture "$d/disk.raw" "$size"
+"$MKFIXTURE" twoGbMaxExtentSparse "$d/disk.raw" "$d/disk.vmdk"
+cp --sparse=always "$d/disk.raw" "$d/ref.raw"
+rm "$d/disk.raw"
+sums=$(tree_sums "$d"/disk*.vmdk)
+ops=$tests_srcdir/overlay-ops.py
+view=$d/mnt/disks/disk.raw
+
+v2vfs_mount --overlay "$d/ovl" "$d/disk.vmdk" "$d/mnt"
+[ -w "$view" ] || fail "disks/disk.raw is not writable with --overlay"
+python3 "$ops" apply "$view" "$size"
+python3 "$ops" apply "$d/ref.raw" "$size"
+qemu_compare raw "$view" raw "$d/ref.raw"
+check_qcow2_view written "$d/mnt" disk raw "$d/ref.raw"
+
+# A discard of 3 MiB of the fixture's data area frees it.
+before=$(stat -c %b "$view")
+fallocate --punch-hole --keep-size -o $(( 8 << 20 )) -l $(( 3 << 20 )) "$view"
+fallocate --punch-hole --keep-size -o $(( 8 << 20 )) -l $(( 3 << 20 )) "$d/ref.raw"
+after=$(stat -c %b "$view")
+echo "st_blocks before and after a 3 MiB discard: $before, $after"
+[ $(( (before - after) * 512 )) -ge $(( 2 << 20 )) ] ||
+    fail "a 3 MiB discard freed $(( (before - after) * 512 )) bytes"
+
+# The disk keeps its size.
+if truncate -s 0 "$view" 2>"$d/err"; then fail "truncate of the view succeeded"; fi
+grep -q "Operation not permitted" "$d/err" || fail "truncate: $(cat "$d/err")"
+python3 - "$view" "$size" <<'PY' || fail "a write past the end did not fail with ENOSPC"
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    os.pwrite(fd, b"x", int(sys.argv[2]))
+except OSError as e:
+    sys.exit(0 if e.errno == errno.ENOSPC else 1)
+sys.exit(1)
+PY
+[ "$(stat -c %s "$view")" -eq "$size" ] || fail "the view's size changed"
+
+v2vfs_unmount "$d/mnt"
+v2vfs_mount --overlay "$d/ovl" "$d/disk.vmdk" "$d/mnt"
+qemu_compare raw "$view" raw "$d/ref.raw"
+check_qcow2_view remounted "$d/mnt" disk raw "$d/ref.raw"
+echo "after a remount the view still compares identical with the reference"
+v2vfs_unmount "$d/mnt"
+
+[ "$(tree_sums "$d"/disk*.vmdk)" = "$sums" ] || fail "the source changed"
+echo "source sha256 unchanged: $(sha256sum "$d"/disk*.vmdk | cut -c1-16 | tr '\n' ' ')"
+du -sh "$d/ovl"
