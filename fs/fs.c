@@ -274,6 +274,7 @@ fs_free (struct fs *fs)
     }
     free (n->name);
     layout_put (n->layout);
+    layout_put (n->cached);
     pthread_mutex_destroy (&n->lock);
   }
   free (fs->nodes);

@@ -54,11 +54,16 @@ for (( round = 1; round <= rounds; round++ )); do
     synced=$(( synced + nsynced ))
     out=$(qemu-img check -f qcow2 "$d/mnt/disks/disk.qcow2" 2>&1) ||
         fail "round $round: qemu-img check: $out"
+    lines=$(wc -l < "$d/writer.log")
     python3 "$ops" crash-write "$d/mnt/disks/disk.raw" "$size" \
         "$d/writer.log" "$next" &
     writer=$!
-    # Kill somewhere between 0.1 and 0.6 s into the writing.
-    sleep "0.$(( RANDOM % 6 + 1 ))"
+    # Kill somewhere between 0 and 0.5 s after the first batch started.
+    for (( i = 0; i < 100; i++ )); do
+        [ "$(wc -l < "$d/writer.log")" -gt "$lines" ] && break
+        sleep 0.05
+    done
+    sleep "0.$(( RANDOM % 6 ))"
     kill -9 "$pid"
     wait "$pid" 2>/dev/null || true
     pid=
@@ -73,7 +78,7 @@ python3 "$ops" crash-verify "$d/mnt/disks/disk.raw" "$d/state" "$d/writer.log" \
     > /dev/null || fail "the disk after the last crash is wrong"
 check_qcow2_view final "$d/mnt" disk raw "$d/state"
 fusermount3 -u "$d/mnt"
-wait "$pid"
+wait "$pid" || fail "v2vfs exited with status $? after the unmount: $(cat "$d/daemon.log")"
 pid=
 [ "$(sha_of "$d/disk.vmdk")" = "$sum" ] || fail "the source changed"
 echo "$rounds kills; $synced synced batches all present; source sha256 unchanged"

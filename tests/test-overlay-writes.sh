@@ -42,6 +42,38 @@ echo "st_blocks before and after a 3 MiB discard: $before, $after"
 [ $(( (before - after) * 512 )) -ge $(( 2 << 20 )) ] ||
     fail "a 3 MiB discard freed $(( (before - after) * 512 )) bytes"
 
+# The qcow2 view follows the disk.  A reader that holds the view open
+# (and cached by the kernel) sees a write that changes only content, and
+# across a write that changes the layout it keeps reading the layout it
+# opened, so what it reads is still a consistent image.
+python3 - "$d/mnt/disks/disk.qcow2" "$view" "$d/held.qcow2" <<'PY' ||
+import os, sys
+view, raw, out = sys.argv[1:]
+fd = os.open(raw, os.O_WRONLY)
+with open(view, "rb") as f:
+    before = f.read()
+    os.pwrite(fd, b"fresh", 12345)                 # content only
+    f.seek(0)
+    after = f.read()
+    if b"fresh" not in after or len(after) != len(before):
+        sys.exit("a content change does not show through an open view")
+    os.pwrite(fd, b"new layout" * 1000, 3 << 30)   # into a hole
+    f.seek(0)
+    held = f.read()
+    if len(held) != len(before):
+        sys.exit("an open view changed size: %d to %d" % (len(before), len(held)))
+    open(out, "wb").write(held)
+os.close(fd)
+PY
+    fail "the qcow2 view held open across writes"
+printf 'fresh' | dd of="$d/ref.raw" bs=1 seek=12345 conv=notrunc status=none
+printf 'new layout%.0s' $(seq 1000) |
+    dd of="$d/ref.raw" bs=1M seek=3072 conv=notrunc status=none
+out=$(qemu-img check "$d/held.qcow2" 2>&1) || fail "a view held open across a write: $out"
+echo "a view held open across a layout change reads as a clean image" \
+     "($(stat -c %s "$d/held.qcow2") bytes)"
+check_qcow2_view reopened "$d/mnt" disk raw "$d/ref.raw"
+
 # The disk keeps its size.
 if truncate -s 0 "$view" 2>"$d/err"; then fail "truncate of the view succeeded"; fi
 grep -q "Operation not permitted" "$d/err" || fail "truncate: $(cat "$d/err")"
