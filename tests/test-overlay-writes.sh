@@ -74,6 +74,36 @@ echo "a view held open across a layout change reads as a clean image" \
      "($(stat -c %s "$d/held.qcow2") bytes)"
 check_qcow2_view reopened "$d/mnt" disk raw "$d/ref.raw"
 
+# SEEK_DATA/SEEK_HOLE show the merged disk: every hole of the view reads
+# as zeros in the reference (only where the reference has data need it be
+# read), the write into a hole at 1 GiB is data, and the 3 MiB discard at
+# 8 MiB is a hole.
+python3 "$tests_srcdir/seek-map.py" "$view" > "$d/view.map"
+python3 "$tests_srcdir/seek-map.py" "$d/ref.raw" > "$d/ref.map"
+python3 - "$d/view.map" "$d/ref.map" "$d/ref.raw" <<'PY' ||
+import sys
+runs = lambda f: [tuple(map(int, l.split())) for l in open(f)]
+view, ref = runs(sys.argv[1]), runs(sys.argv[2])
+inside = lambda a, b: any(s <= a and b <= e for s, e in view)
+with open(sys.argv[3], "rb") as f:
+    for a, b in ref:                      # reference data ...
+        p = a
+        for s, e in view + [(b, b)]:      # ... in the view's holes
+            lo, hi = max(p, a), min(s, b)
+            if lo < hi:
+                f.seek(lo)
+                if f.read(hi - lo).strip(b"\0"):
+                    sys.exit("the view has a hole at %d..%d, where the "
+                             "disk holds data" % (lo, hi))
+            p = max(p, e)
+if not inside((1 << 30) + 4096, (1 << 30) + 8192):
+    sys.exit("the write at 1 GiB + 4 KiB is not data")
+if any(s < 11 << 20 and e > 8 << 20 for s, e in view):
+    sys.exit("the discarded 8..11 MiB is not a hole")
+print("the view's %d data runs hold all its nonzero bytes" % len(view))
+PY
+    fail "the view's SEEK_DATA/SEEK_HOLE runs are wrong"
+
 # The disk keeps its size.
 if truncate -s 0 "$view" 2>"$d/err"; then fail "truncate of the view succeeded"; fi
 grep -q "Operation not permitted" "$d/err" || fail "truncate: $(cat "$d/err")"
