@@ -233,7 +233,7 @@ bm_next (const struct bitmap *bm, uint64_t b, bool want, uint64_t limit)
 
 /* ---- The store and its identity. */
 
-/* "NAME SIZE FINGERPRINT" for one source file: its size, and a CRC of
+/* "NAME (SIZE bytes, fingerprint F)" for one source file: F is a CRC of
  * its first and last 64 KiB, which differ between any two exports in
  * practice (the OVF descriptor, the VMDK header and footer). */
 static int
