@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "checked.h"
+#include "cleanup.h"
 #include "ovf.h"
 
 static const char *const ovf_ns[] = {
@@ -211,6 +212,392 @@ parse_disk (const xmlNode *env, const xmlNode *n, const char *name,
   return r;
 }
 
+/* ---- VirtualSystem: the VM model. */
+
+/* An element by local name, whatever its namespace: an Item's fields are
+ * rasd:, sasd: or epasd: (OVF 2), and the vmw: and vbox: parts are told
+ * apart from OVF's own by their names. */
+static bool
+is_named (const xmlNode *n, const char *local)
+{
+  return n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, local) == 0;
+}
+
+static const xmlNode *
+child_named (const xmlNode *n, const char *local)
+{
+  for (n = n ? n->children : NULL; n; n = n->next)
+    if (is_named (n, local))
+      return n;
+  return NULL;
+}
+
+/* The text of N's child LOCAL, trimmed; NULL when there is none. */
+static char *
+field (const xmlNode *n, const char *local)
+{
+  xmlChar *v;
+  char *r, *p;
+  size_t l;
+
+  if ((n = child_named (n, local)) == NULL || (v = xmlNodeGetContent (n)) == NULL)
+    return NULL;
+  for (p = (char *) v; isspace ((unsigned char) *p); p++)
+    ;
+  r = strdup (p);
+  xmlFree (v);
+  if (r)
+    for (l = strlen (r); l && isspace ((unsigned char) r[l - 1]); )
+      r[--l] = '\0';
+  return r;
+}
+
+/* An attribute by local name, whatever its namespace (vmw:key). */
+static char *
+attr_any (const xmlNode *n, const char *local)
+{
+  xmlChar *v = NULL;
+  const xmlAttr *a;
+  char *r;
+
+  for (a = n->properties; a && v == NULL; a = a->next)
+    if (strcmp ((const char *) a->name, local) == 0)
+      v = xmlNodeGetContent ((const xmlNode *) a);
+  if (v == NULL)
+    return NULL;
+  r = strdup ((const char *) v);
+  xmlFree (v);
+  return r;
+}
+
+/* A whole number in a field: -1 when absent, -2 when not a number. */
+static int64_t
+field_number (const xmlNode *n, const char *local)
+{
+  CLEANUP_FREE char *v = field (n, local);
+  char *end;
+  long long x;
+
+  if (v == NULL)
+    return -1;
+  errno = 0;
+  x = strtoll (v, &end, 10);
+  if (errno || end == v || *end || x < 0)
+    return -2;
+  return x;
+}
+
+struct ovf_ctrl {
+  char *id;                      /* InstanceID */
+  enum vm_controller type;
+  unsigned bus;
+};
+
+static enum vm_controller
+controller_type (int64_t rt, const char *sub)
+{
+  static const struct { const char *sub; enum vm_controller c; } scsi[] = {
+    { "lsilogic", VM_CTRL_LSILOGIC }, { "lsilogicsas", VM_CTRL_LSILOGICSAS },
+    { "VirtualSCSI", VM_CTRL_PVSCSI }, { "pvscsi", VM_CTRL_PVSCSI },
+    { "buslogic", VM_CTRL_BUSLOGIC },
+  };
+  size_t i;
+
+  if (rt == 5)
+    return VM_CTRL_IDE;
+  if (rt == 6) {
+    for (i = 0; sub && i < sizeof scsi / sizeof *scsi; i++)
+      if (strcasecmp (sub, scsi[i].sub) == 0)
+        return scsi[i].c;
+    return VM_CTRL_LSILOGIC;     /* VMware's default SCSI controller */
+  }
+  if (rt == 20 && sub && (strcasestr (sub, "ahci") || strcasestr (sub, "sata")))
+    return VM_CTRL_SATA;
+  if (rt == 20 && sub && strcasestr (sub, "nvme"))
+    return VM_CTRL_NVME;
+  return VM_CTRL_UNKNOWN;
+}
+
+static bool
+is_item (const xmlNode *n)
+{
+  return is_ovf (n, "Item") || is_ovf (n, "StorageItem") ||
+    is_ovf (n, "EthernetPortItem");
+}
+
+/* "ovf:/disk/ID" or "/disk/ID" to the index of Disk ID. */
+static int
+disk_index (const struct ovf *o, const char *res, size_t *idx)
+{
+  const char *id;
+  size_t i;
+
+  if (strncmp (res, "ovf:", 4) == 0)
+    res += 4;
+  if (strncmp (res, "/disk/", 6) != 0)
+    return -1;
+  id = res + 6;
+  for (i = 0; i < o->n_disks; i++)
+    if (strcmp (o->disks[i].id, id) == 0) {
+      *idx = i;
+      return 0;
+    }
+  return -1;
+}
+
+static int
+vm_add_disk (struct vm *vm, struct vm_disk d)
+{
+  struct vm_disk *n = realloc (vm->disks, (vm->n_disks + 1) * sizeof *n);
+
+  if (n == NULL)
+    return -1;
+  vm->disks = n;
+  vm->disks[vm->n_disks++] = d;
+  return 0;
+}
+
+/* One hardware Item: CPU, memory, disk or NIC.  Controllers were taken
+ * in a first pass. */
+static int
+parse_item (const struct ovf *o, const xmlNode *it, const struct ovf_ctrl *ctrls,
+            size_t n_ctrls, struct vm *vm, const char *name, struct v2_error *e)
+{
+  int64_t rt = field_number (it, "ResourceType"), q;
+  CLEANUP_FREE char *units = NULL, *res = NULL, *parent = NULL, *mac = NULL;
+  uint64_t mult;
+  size_t i;
+
+  if (rt == -2)
+    return v2_err (e, EINVAL, "%s: Item at line %d: ResourceType is not a "
+                   "number", name, it->line);
+  switch (rt) {
+  case 3:                        /* processors */
+    q = field_number (it, "VirtualQuantity");
+    if (q < 1 || q > VM_MAX_VCPUS)
+      return v2_err (e, EINVAL, "%s: Item at line %d: %s CPU count (1 to %d)",
+                     name, it->line, q == -1 ? "no" : "impossible", VM_MAX_VCPUS);
+    vm->vcpus = (unsigned) q;
+    q = field_number (it, "CoresPerSocket");
+    vm->cores_per_socket = q > 0 && q <= VM_MAX_VCPUS ? (unsigned) q : 0;
+    return 0;
+  case 4:                        /* memory */
+    q = field_number (it, "VirtualQuantity");
+    units = field (it, "AllocationUnits");
+    /* DSP0243: memory without units is in megabytes. */
+    if (units == NULL)
+      mult = UINT64_C (1) << 20;
+    else if (ovf_parse_units (units, &mult) == -1)
+      return v2_err (e, EINVAL, "%s: Item at line %d: unknown memory units "
+                     "'%s'", name, it->line, units);
+    if (q < 1 || MUL_OVERFLOW ((uint64_t) q, mult, &vm->memory) ||
+        vm->memory > VM_MAX_MEMORY)
+      return v2_err (e, EINVAL, "%s: Item at line %d: %s memory size", name,
+                     it->line, q == -1 ? "no" : "impossible");
+    return 0;
+  case 17: {                     /* disk drive */
+    struct vm_disk d = { 0 };
+    res = field (it, "HostResource");
+    if (res == NULL)
+      return 0;                  /* a drive with no disk: nothing to attach */
+    if (disk_index (o, res, &d.disk) == -1)
+      return v2_err (e, EINVAL, "%s: Item at line %d: HostResource '%s' names "
+                     "no Disk in DiskSection", name, it->line, res);
+    parent = field (it, "Parent");
+    for (i = 0; parent && i < n_ctrls; i++)
+      if (strcmp (ctrls[i].id, parent) == 0) {
+        d.ctrl = ctrls[i].type;
+        d.bus = ctrls[i].bus;
+        break;
+      }
+    q = field_number (it, "AddressOnParent");
+    d.unit = q >= 0 && q < 64 ? (unsigned) q : 0;
+    for (i = 0; i < vm->n_disks; i++)
+      if (vm->disks[i].disk == d.disk)
+        return v2_err (e, EINVAL, "%s: Item at line %d: Disk '%s' is attached "
+                       "twice", name, it->line, o->disks[d.disk].id);
+    return vm_add_disk (vm, d) == -1 ? v2_err (e, ENOMEM, "out of memory") : 0;
+  }
+  case 10: {                     /* ethernet adapter */
+    struct vm_nic *n = realloc (vm->nics, (vm->n_nics + 1) * sizeof *n);
+    if (n == NULL)
+      return v2_err (e, ENOMEM, "out of memory");
+    vm->nics = n;
+    n = &vm->nics[vm->n_nics++];
+    memset (n, 0, sizeof *n);
+    /* A MAC that does not parse is dropped: libvirt makes one up. */
+    mac = field (it, "Address");
+    if (mac == NULL || vm_parse_mac (mac, n->mac) == -1)
+      n->mac[0] = '\0';
+    n->network = field (it, "Connection");
+    n->model = field (it, "ResourceSubType");
+    return 0;
+  }
+  default:
+    return 0;
+  }
+}
+
+/* vmw:Config key/value pairs of the hardware section: firmware and
+ * secure boot. */
+static void
+parse_vmw_config (const xmlNode *vhs, struct vm *vm)
+{
+  const xmlNode *n;
+
+  for (n = vhs->children; n; n = n->next) {
+    CLEANUP_FREE char *key = NULL, *value = NULL;
+    if (!is_named (n, "Config") || (key = attr_any (n, "key")) == NULL ||
+        (value = attr_any (n, "value")) == NULL)
+      continue;
+    if (strcmp (key, "firmware") == 0)
+      vm->firmware = strcasecmp (value, "efi") == 0 ? VM_FIRMWARE_EFI
+                                                    : VM_FIRMWARE_BIOS;
+    else if (strcmp (key, "bootOptions.efiSecureBootEnabled") == 0)
+      vm->secure_boot = strcasecmp (value, "true") == 0;
+  }
+}
+
+/* VirtualBox keeps what OVF lacks in vbox:Machine: the firmware, and the
+ * MACs of the enabled adapters, in slot order, which are the NIC Items'
+ * order. */
+static void
+parse_vbox_machine (const xmlNode *m, struct vm *vm)
+{
+  const xmlNode *hw = child_named (m, "Hardware"), *n;
+  const xmlNode *fw = child_named (hw, "Firmware");
+  const xmlNode *net = child_named (hw, "Network");
+  size_t nic = 0;
+
+  if (fw) {
+    CLEANUP_FREE char *type = attr_any (fw, "type");
+    if (type && strncasecmp (type, "EFI", 3) == 0)
+      vm->firmware = VM_FIRMWARE_EFI;
+  }
+  for (n = net ? net->children : NULL; n; n = n->next) {
+    CLEANUP_FREE char *enabled = NULL, *mac = NULL;
+    if (!is_named (n, "Adapter"))
+      continue;
+    enabled = attr_any (n, "enabled");
+    if (enabled == NULL || strcmp (enabled, "true") != 0)
+      continue;
+    mac = attr_any (n, "MACAddress");
+    if (nic < vm->n_nics && vm->nics[nic].mac[0] == '\0' && mac)
+      vm_parse_mac (mac, vm->nics[nic].mac);
+    nic++;
+  }
+  if (vm->os_type == NULL)
+    vm->os_type = attr_any (m, "OSType");
+}
+
+static int
+parse_virtual_system (struct ovf *o, const xmlNode *vs, const char *name,
+                      struct v2_error *e)
+{
+  struct vm *vm, *vms = realloc (o->vms, (o->n_vms + 1) * sizeof *vms);
+  const xmlNode *vhs = child (vs, "VirtualHardwareSection"), *os, *n;
+  struct ovf_ctrl *ctrls = NULL;
+  size_t n_ctrls = 0, i;
+  int r = -1;
+
+  if (vms == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  o->vms = vms;
+  vm = &o->vms[o->n_vms++];
+  memset (vm, 0, sizeof *vm);
+  if ((vm->name = field (vs, "Name")) == NULL || vm->name[0] == '\0') {
+    free (vm->name);
+    vm->name = attr (vs, "id");
+  }
+  if (vm->name == NULL || vm->name[0] == '\0')
+    return v2_err (e, EINVAL, "%s: VirtualSystem at line %d has no ovf:id "
+                   "and no Name", name, vs->line);
+  if ((os = child (vs, "OperatingSystemSection")) != NULL &&
+      (vm->os_type = attr_any (os, "osType")) == NULL)
+    vm->os_type = field (os, "OSType");
+
+  /* Controllers first: disks name them by InstanceID, before or after.
+   * A repeated InstanceID keeps its first Item. */
+  for (n = vhs ? vhs->children : NULL; n; n = n->next) {
+    CLEANUP_FREE char *sub = NULL;
+    struct ovf_ctrl c = { 0 }, *nc;
+    int64_t rt, addr;
+    if (!is_item (n))
+      continue;
+    rt = field_number (n, "ResourceType");
+    sub = field (n, "ResourceSubType");
+    if ((rt != 5 && rt != 6 && rt != 20) || (c.type = controller_type (rt, sub)) ==
+        VM_CTRL_UNKNOWN || (c.id = field (n, "InstanceID")) == NULL)
+      continue;
+    addr = field_number (n, "Address");
+    c.bus = addr >= 0 && addr < 64 ? (unsigned) addr : 0;
+    nc = realloc (ctrls, (n_ctrls + 1) * sizeof *nc);
+    if (nc == NULL) {
+      free (c.id);
+      v2_err (e, ENOMEM, "out of memory");
+      goto out;
+    }
+    ctrls = nc;
+    ctrls[n_ctrls++] = c;
+  }
+  for (n = vhs ? vhs->children : NULL; n; n = n->next)
+    if (is_item (n) && parse_item (o, n, ctrls, n_ctrls, vm, name, e) == -1)
+      goto out;
+  if (vhs)
+    parse_vmw_config (vhs, vm);
+  if ((n = child_named (vs, "Machine")) != NULL)
+    parse_vbox_machine (n, vm);
+  if (vm_finish (vm) == -1) {
+    v2_err (e, EINVAL, "%s: VirtualSystem '%s' at line %d: impossible CPU "
+            "or memory values", name, vm->name, vs->line);
+    goto out;
+  }
+  r = 0;
+ out:
+  for (i = 0; i < n_ctrls; i++)
+    free (ctrls[i].id);
+  free (ctrls);
+  return r;
+}
+
+/* Every VirtualSystem under N, in document order, through nested
+ * VirtualSystemCollections. */
+static int
+parse_systems (struct ovf *o, const xmlNode *n, const char *name, int depth,
+               struct v2_error *e)
+{
+  if (depth > 8)
+    return v2_err (e, EINVAL, "%s: VirtualSystemCollections nested more than "
+                   "8 deep", name);
+  for (n = n->children; n; n = n->next) {
+    if (is_ovf (n, "VirtualSystem") && parse_virtual_system (o, n, name, e) == -1)
+      return -1;
+    if (is_ovf (n, "VirtualSystemCollection") &&
+        parse_systems (o, n, name, depth + 1, e) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* A lone VM gets the disks no Item attached, after its own: the disks
+ * are the export's, so none may go missing. */
+static int
+attach_loose_disks (struct ovf *o)
+{
+  size_t i, j;
+
+  if (o->n_vms != 1)
+    return 0;
+  for (i = 0; i < o->n_disks; i++) {
+    for (j = 0; j < o->vms[0].n_disks && o->vms[0].disks[j].disk != i; j++)
+      ;
+    if (j == o->vms[0].n_disks &&
+        vm_add_disk (&o->vms[0], (struct vm_disk) { .disk = i }) == -1)
+      return -1;
+  }
+  return 0;
+}
+
 int
 ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
            struct v2_error *e)
@@ -300,6 +687,14 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
             name);
     goto out;
   }
+  if (parse_systems (o, env, name, 0, e) == -1)
+    goto out;
+  if (o->n_vms == 0) {
+    v2_err (e, EINVAL, "%s: no VirtualSystem: the OVF describes no VM", name);
+    goto out;
+  }
+  if (attach_loose_disks (o) == -1)
+    goto enomem;
   r = 0;
   goto out;
 
@@ -326,8 +721,11 @@ ovf_free (struct ovf *o)
     free (o->disks[i].id);
     free (o->disks[i].file_ref);
   }
+  for (i = 0; i < o->n_vms; i++)
+    vm_free (&o->vms[i]);
   free (o->files);
   free (o->disks);
+  free (o->vms);
   memset (o, 0, sizeof *o);
 }
 

@@ -1,12 +1,13 @@
-/* The parts of an OVF descriptor (DSP0243 1.x and 2.x) that decide the
- * disks: References/File and DiskSection/Disk, in document order.  The
- * VM model (CPUs, memory, NICs) joins this for domain.xml later. */
+/* An OVF descriptor (DSP0243 1.x and 2.x): References/File and
+ * DiskSection/Disk, in document order, which decide the disks; and one VM
+ * model per VirtualSystem (a VirtualSystemCollection holds several). */
 #ifndef V2V_OVF_H
 #define V2V_OVF_H
 
 #include <stdint.h>
 
 #include "error.h"
+#include "vm.h"
 
 struct ovf_file {
   char *id, *href;
@@ -20,9 +21,10 @@ struct ovf_disk {
 };
 
 struct ovf {
-  size_t n_files, n_disks;
+  size_t n_files, n_disks, n_vms;
   struct ovf_file *files;
   struct ovf_disk *disks;
+  struct vm *vms;             /* their vm_disk.disk index disks[] */
 };
 
 /* Parse XML of LEN bytes read from NAME.  No network, no DTD, no entity

@@ -1,0 +1,303 @@
+/* See domxml.h.  The XML is written with libxml2's text writer, so every
+ * value is escaped and the indentation is the writer's, the same each
+ * time.  The W_* macros keep the code in the shape of the XML it writes,
+ * after libguestfs's XML writer macros; each one returns -1 from the
+ * enclosing function on a writer error. */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "domxml.h"
+
+#define W_CHECK(call) do { if ((call) < 0) return -1; } while (0)
+#define W_START(name) W_CHECK (xmlTextWriterStartElement (w, BAD_CAST (name)))
+#define W_END() W_CHECK (xmlTextWriterEndElement (w))
+#define W_ATTR(name, ...) \
+  W_CHECK (xmlTextWriterWriteFormatAttribute (w, BAD_CAST (name), __VA_ARGS__))
+#define W_TEXT(...) W_CHECK (xmlTextWriterWriteFormatString (w, __VA_ARGS__))
+/* <name>text</name> */
+#define W_LEAF(name, ...) \
+  do { W_START (name); W_TEXT (__VA_ARGS__); W_END (); } while (0)
+/* <name attr='value'/> */
+#define W_EMPTY1(name, a, ...) \
+  do { W_START (name); W_ATTR (a, __VA_ARGS__); W_END (); } while (0)
+
+int
+domxml_parse_net_map (const char *s, struct domxml_net_map *m,
+                      struct v2_error *e)
+{
+  const char *eq = strrchr (s, '=');
+  const char *to;
+
+  memset (m, 0, sizeof *m);
+  if (eq == NULL || eq == s || eq[1] == '\0')
+    return v2_err (e, EINVAL, "--network-map '%s': want SOURCE-NETWORK=BRIDGE "
+                   "or SOURCE-NETWORK=network:LIBVIRT-NETWORK", s);
+  to = eq + 1;
+  m->bridge = strncmp (to, "network:", 8) != 0;
+  if (!m->bridge)
+    to += 8;
+  if (*to == '\0' || (m->from = strndup (s, (size_t) (eq - s))) == NULL ||
+      (m->to = strdup (to)) == NULL) {
+    domxml_net_map_free (m);
+    return v2_err (e, EINVAL, "--network-map '%s': no target", s);
+  }
+  return 0;
+}
+
+void
+domxml_net_map_free (struct domxml_net_map *m)
+{
+  free (m->from);
+  free (m->to);
+  memset (m, 0, sizeof *m);
+}
+
+static bool
+is_windows (const struct vm *vm)
+{
+  return vm->os_type && (strncasecmp (vm->os_type, "win", 3) == 0 ||
+                         strcasestr (vm->os_type, "windows"));
+}
+
+static int
+write_os (xmlTextWriterPtr w, const struct vm *vm)
+{
+  W_START ("os");
+  if (vm->firmware == VM_FIRMWARE_EFI)
+    W_ATTR ("firmware", "efi");
+  W_START ("type");
+  W_ATTR ("arch", "x86_64");
+  W_ATTR ("machine", "q35");
+  W_TEXT ("hvm");
+  W_END ();
+  if (vm->firmware == VM_FIRMWARE_EFI) {
+    W_START ("firmware");
+    W_START ("feature");
+    W_ATTR ("enabled", vm->secure_boot ? "yes" : "no");
+    W_ATTR ("name", "secure-boot");
+    W_END ();
+    if (vm->secure_boot) {
+      W_START ("feature");
+      W_ATTR ("enabled", "yes");
+      W_ATTR ("name", "enrolled-keys");
+      W_END ();
+    }
+    W_END ();
+    if (vm->secure_boot)
+      W_EMPTY1 ("loader", "secure", "yes");
+  }
+  /* The boot disk is given by <boot order> on the first disk. */
+  W_END ();
+  return 0;
+}
+
+static int
+write_features (xmlTextWriterPtr w, const struct vm *vm)
+{
+  W_START ("features");
+  W_START ("acpi"); W_END ();
+  W_START ("apic"); W_END ();
+  if (is_windows (vm)) {
+    /* What Windows guests expect of a hypervisor, as virt-v2v sets it. */
+    W_START ("hyperv");
+    W_EMPTY1 ("relaxed", "state", "on");
+    W_EMPTY1 ("vapic", "state", "on");
+    W_START ("spinlocks");
+    W_ATTR ("state", "on");
+    W_ATTR ("retries", "8191");
+    W_END ();
+    W_END ();
+  }
+  if (vm->secure_boot)
+    W_EMPTY1 ("smm", "state", "on");
+  W_END ();
+  return 0;
+}
+
+/* "sda", ..., "sdz", "sdaa", ...: libvirt's disk naming. */
+static void
+disk_target (char *out, size_t cap, const char *prefix, size_t i)
+{
+  char suffix[8];
+  size_t n = 0, k;
+
+  do {
+    suffix[n++] = (char) ('a' + i % 26);
+    i = i / 26;
+  } while (i-- > 0 && n < sizeof suffix - 1);
+  for (k = 0; k < n / 2; k++) {
+    char t = suffix[k];
+    suffix[k] = suffix[n - 1 - k];
+    suffix[n - 1 - k] = t;
+  }
+  suffix[n] = '\0';
+  snprintf (out, cap, "%s%s", prefix, suffix);
+}
+
+static int
+write_disks (xmlTextWriterPtr w, const struct vm *vm,
+             const struct domxml_opts *o)
+{
+  size_t i;
+
+  for (i = 0; i < vm->n_disks; i++) {
+    char dev[16];
+    disk_target (dev, sizeof dev, o->virtio ? "vd" : "sd", i);
+    W_START ("disk");
+    W_ATTR ("type", "file");
+    W_ATTR ("device", "disk");
+    W_START ("driver");
+    W_ATTR ("name", "qemu");
+    W_ATTR ("type", "raw");
+    W_END ();
+    W_START ("source");
+    W_ATTR ("file", "%s", o->disk_paths[vm->disks[i].disk]);
+    /* The file is on a FUSE mount: libvirt must not chown or label it. */
+    W_START ("seclabel");
+    W_ATTR ("model", "dac");
+    W_ATTR ("relabel", "no");
+    W_END ();
+    W_END ();
+    W_START ("target");
+    W_ATTR ("dev", "%s", dev);
+    W_ATTR ("bus", o->virtio ? "virtio" : "sata");
+    W_END ();
+    if (i == 0)
+      W_EMPTY1 ("boot", "order", "1");
+    W_END ();
+  }
+  return 0;
+}
+
+static int
+write_nics (xmlTextWriterPtr w, const struct vm *vm,
+            const struct domxml_opts *o)
+{
+  size_t i, j;
+
+  for (i = 0; i < vm->n_nics; i++) {
+    const struct vm_nic *n = &vm->nics[i];
+    const struct domxml_net_map *m = NULL;
+    for (j = 0; n->network && j < o->n_maps; j++)
+      if (strcmp (o->maps[j].from, n->network) == 0) {
+        m = &o->maps[j];
+        break;
+      }
+    W_START ("interface");
+    W_ATTR ("type", m && m->bridge ? "bridge" : "network");
+    if (n->mac[0])
+      W_EMPTY1 ("mac", "address", "%s", n->mac);
+    W_START ("source");
+    W_ATTR (m && m->bridge ? "bridge" : "network", "%s", m ? m->to : "default");
+    W_END ();
+    W_EMPTY1 ("model", "type", o->virtio ? "virtio" : "e1000");
+    W_END ();
+  }
+  return 0;
+}
+
+static int
+write_domain (xmlTextWriterPtr w, const struct vm *vm,
+              const struct domxml_opts *o)
+{
+  W_CHECK (xmlTextWriterStartDocument (w, NULL, NULL, NULL));
+  W_START ("domain");
+  W_ATTR ("type", "kvm");
+  W_LEAF ("name", "%s", vm->name);
+  W_START ("memory");
+  W_ATTR ("unit", "KiB");
+  W_TEXT ("%" PRIu64, (vm->memory + 1023) / 1024);
+  W_END ();
+  W_LEAF ("vcpu", "%u", vm->vcpus);
+  W_CHECK (write_os (w, vm));
+  W_CHECK (write_features (w, vm));
+  W_START ("cpu");
+  W_START ("topology");
+  W_ATTR ("sockets", "%u", vm->vcpus / vm->cores_per_socket);
+  W_ATTR ("dies", "1");
+  W_ATTR ("cores", "%u", vm->cores_per_socket);
+  W_ATTR ("threads", "1");
+  W_END ();
+  W_END ();
+  /* Windows keeps the hardware clock in local time. */
+  W_EMPTY1 ("clock", "offset", is_windows (vm) ? "localtime" : "utc");
+  W_LEAF ("on_poweroff", "destroy");
+  W_LEAF ("on_reboot", "restart");
+  W_LEAF ("on_crash", "destroy");
+  W_START ("devices");
+  W_CHECK (write_disks (w, vm, o));
+  W_CHECK (write_nics (w, vm, o));
+  W_START ("serial");
+  W_ATTR ("type", "pty");
+  W_EMPTY1 ("target", "port", "0");
+  W_END ();
+  W_START ("console");
+  W_ATTR ("type", "pty");
+  W_START ("target");
+  W_ATTR ("type", "serial");
+  W_ATTR ("port", "0");
+  W_END ();
+  W_END ();
+  W_START ("controller");
+  W_ATTR ("type", "usb");
+  W_ATTR ("model", "qemu-xhci");
+  W_END ();
+  W_START ("input");
+  W_ATTR ("type", "tablet");
+  W_ATTR ("bus", "usb");
+  W_END ();
+  W_START ("graphics");
+  W_ATTR ("type", "vnc");
+  W_ATTR ("autoport", "yes");
+  W_EMPTY1 ("listen", "type", "address");
+  W_END ();
+  W_START ("video");
+  W_EMPTY1 ("model", "type", "vga");
+  W_END ();
+  W_END ();                      /* devices */
+  W_END ();                      /* domain */
+  W_CHECK (xmlTextWriterEndDocument (w));
+  return 0;
+}
+
+char *
+domxml_generate (const struct vm *vm, const struct domxml_opts *o,
+                 struct v2_error *e)
+{
+  xmlBufferPtr buf = xmlBufferCreate ();
+  xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory (buf, 0) : NULL;
+  char *r = NULL;
+  size_t i;
+
+  for (i = 0; i < vm->n_disks; i++)
+    if (vm->disks[i].disk >= o->n_disk_paths) {
+      v2_err (e, EINVAL, "%s: disk %zu has no path", vm->name, i);
+      goto out;
+    }
+  if (w == NULL || xmlTextWriterSetIndent (w, 1) < 0 ||
+      xmlTextWriterSetIndentString (w, BAD_CAST "  ") < 0 ||
+      write_domain (w, vm, o) == -1) {
+    v2_err (e, ENOMEM, "%s: cannot write the domain XML", vm->name);
+    goto out;
+  }
+  xmlFreeTextWriter (w);
+  w = NULL;
+  if (asprintf (&r, "%s\n", (const char *) xmlBufferContent (buf)) == -1) {
+    r = NULL;
+    v2_err (e, ENOMEM, "out of memory");
+  }
+ out:
+  if (w)
+    xmlFreeTextWriter (w);
+  if (buf)
+    xmlBufferFree (buf);
+  return r;
+}

@@ -1,0 +1,47 @@
+/* libvirt domain XML as a pure function of the VM model: the same model
+ * and options give the same bytes, pretty-printed, with nothing taken
+ * from the clock or the host (libvirt assigns the UUID, PCI addresses
+ * and ports when the domain is defined). */
+#ifndef V2V_DOMXML_H
+#define V2V_DOMXML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "vm.h"
+
+/* Where a source network goes: "VM Network=br0" puts its NICs on the
+ * host bridge br0, "VM Network=network:prod" on the libvirt network
+ * prod.  A NIC whose network no entry names goes to the libvirt network
+ * "default". */
+struct domxml_net_map {
+  char *from;
+  char *to;
+  bool bridge;
+};
+
+struct domxml_opts {
+  /* The path of each source disk (vm_disk.disk indexes it): absolute
+   * paths into the mount, disks/NAME.raw. */
+  char *const *disk_paths;
+  size_t n_disk_paths;
+  const struct domxml_net_map *maps;
+  size_t n_maps;
+  /* The guest has virtio drivers (the guest fix ran): virtio disks and
+   * NICs.  Otherwise SATA disks and e1000 NICs, which every x86 OS can
+   * boot from without drivers. */
+  bool virtio;
+};
+
+/* Parse one --network-map value ("FROM=TO", "FROM=network:TO") into M
+ * (whose strings the caller frees with domxml_net_map_free). */
+int domxml_parse_net_map (const char *s, struct domxml_net_map *m,
+                          struct v2_error *e);
+void domxml_net_map_free (struct domxml_net_map *m);
+
+/* The domain XML of VM, NUL-terminated; the caller frees it. */
+char *domxml_generate (const struct vm *vm, const struct domxml_opts *opts,
+                       struct v2_error *e);
+
+#endif

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# domain.xml from OVF descriptors, without mounting: tests/ovf-domxml
+# runs the parser and the generator a mount uses on every real OVF in
+# tests/samples/ovf and on the OVF 2.0 fixture in tests/domxml, with disks
+# at /mnt/vm/disks/NAME.raw.
+#   - the output equals the golden file tests/domxml/NAME.xml (CPUs and
+#     topology, memory, firmware and secure boot, disks in order, MACs,
+#     NICs and their networks), or NAME.err holds the exact error;
+#   - every document passes virt-xml-validate;
+#   - broken descriptors get an exact one-line error.
+set -euo pipefail
+source "$(dirname "$0")/functions.sh"
+requires virt-xml-validate csplit
+dump=$tests_builddir/ovf-domxml
+[ -x "$dump" ] || fail "$dump is not built"
+
+d=$(tmpdir)
+n=0
+for golden in "$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err; do
+    name=$(basename "${golden%.*}")
+    ovf=$tests_srcdir/samples/ovf/$name.ovf
+    [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$name.ovf
+    args=()
+    [ ! -f "${golden%.*}.args" ] || mapfile -t args < "${golden%.*}.args"
+    r=0
+    "$dump" "$ovf" /mnt/vm "${args[@]}" > "$d/out" 2> "$d/err" || r=$?
+    case $golden in
+        *.err)
+            [ "$r" -eq 1 ] || fail "$name: exit $r, expected 1"
+            diff -u "$golden" "$d/err" >&2 || fail "$name: a different error"
+            continue ;;
+    esac
+    [ "$r" -eq 0 ] || fail "$name: $(cat "$d/err")"
+    diff -u "$golden" "$d/out" >&2 || fail "$name: domain XML differs from $golden"
+    rm -f "$d"/doc-*
+    csplit -s -z -f "$d/doc-" "$d/out" '/^<?xml/' '{*}'
+    for doc in "$d"/doc-*; do
+        virt-xml-validate "$doc" domain > "$d/validate" 2>&1 ||
+            fail "$name: virt-xml-validate: $(cat "$d/validate")"
+        n=$(( n + 1 ))
+    done
+done
+echo "$n domain XML documents match their golden files and validate"
+
+# Broken descriptors: exact errors.
+good=$tests_srcdir/domxml/ovf2-storage-ethernet-items.ovf
+broken ()
+{
+    local msg=$1 script=$2
+    sed "$script" "$good" > "$d/ovf2-storage-ethernet-items.ovf"
+    expect_fail_exact "ovf-domxml: ovf2-storage-ethernet-items.ovf: $msg" \
+        "$dump" "$d/ovf2-storage-ethernet-items.ovf" /mnt/vm
+}
+broken "Item at line 21: impossible CPU count (1 to 4096)" \
+    's|<rasd:VirtualQuantity>6<|<rasd:VirtualQuantity>100000<|'
+broken "Item at line 27: impossible memory size" \
+    's|<rasd:VirtualQuantity>3<|<rasd:VirtualQuantity>999999999999<|'
+broken "Item at line 27: unknown memory units 'byte * 3^x'" \
+    's|<rasd:AllocationUnits>byte \* 2^30<|<rasd:AllocationUnits>byte * 3^x<|'
+broken "Item at line 39: HostResource 'ovf:/disk/nosuch' names no Disk in DiskSection" \
+    's|ovf:/disk/boot|ovf:/disk/nosuch|'
+broken "Item at line 46: Disk 'boot' is attached twice" \
+    's|ovf:/disk/data|ovf:/disk/boot|'
+broken "Item at line 21: ResourceType is not a number" \
+    's|<rasd:ResourceType>3<|<rasd:ResourceType>three<|'
+broken "no VirtualSystem: the OVF describes no VM" \
+    's|VirtualSystem ovf:id="web01"|Virtual ovf:id="web01"|; s|</VirtualSystem>|</Virtual>|'
+# A MAC that does not parse is left for libvirt to make up.
+sed 's|00-50-56-AB-CD-01|00:50:56:zz:00:01|' "$good" > "$d/mac.ovf"
+"$dump" "$d/mac.ovf" /mnt/vm > "$d/mac.xml"
+[ "$(grep -c '<mac ' "$d/mac.xml")" -eq 1 ] || fail "a bad MAC was not dropped"
+echo "broken descriptors: exact errors; a bad MAC is dropped"
