@@ -144,10 +144,41 @@ open_ovf_disks (struct bundle *b, const struct container *c,
                   e) == -1)
       goto out;
   }
+  /* Each OVF disk became one disk, in order: the models' disk indexes
+   * hold for b->disks. */
+  b->vms = TAKE (o.vms);
+  b->n_vms = o.n_vms;
+  o.n_vms = 0;
   r = 0;
  out:
   ovf_free (&o);
   return r;
+}
+
+/* The default VM of bare VMDKs. */
+static int
+default_vm (struct bundle *b, struct v2_error *e)
+{
+  struct vm *vm = calloc (1, sizeof *vm);
+  size_t i;
+
+  if (vm == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  b->vms = vm;
+  b->n_vms = 1;
+  vm->vcpus = BUNDLE_DEFAULT_VCPUS;
+  vm->memory = BUNDLE_DEFAULT_MEMORY;
+  vm->name = strdup (b->disks[0]->name);
+  vm->disks = calloc (b->n_disks, sizeof *vm->disks);
+  vm->nics = calloc (1, sizeof *vm->nics);
+  if (vm->name == NULL || vm->disks == NULL || vm->nics == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  for (i = 0; i < b->n_disks; i++)
+    vm->disks[i].disk = i;
+  vm->n_disks = b->n_disks;
+  vm->n_nics = 1;
+  vm_finish (vm);
+  return 0;
 }
 
 static int
@@ -259,6 +290,8 @@ bundle_open (char *const *paths, size_t n, struct v2_error *e)
                                         name, 0, e), e) == -1)
         goto err;
     }
+    if (default_vm (b, e) == -1)
+      goto err;
   }
   return b;
 
@@ -282,6 +315,9 @@ bundle_free (struct bundle *b)
   }
   for (i = 0; i < b->n_containers; i++)
     container_free (b->containers[i]);
+  for (i = 0; i < b->n_vms; i++)
+    vm_free (&b->vms[i]);
+  free (b->vms);
   free (b->disks);
   free (b->files);
   free (b->containers);

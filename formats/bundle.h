@@ -9,6 +9,7 @@
 #include "error.h"
 #include "image.h"
 #include "source.h"
+#include "vm.h"
 
 struct bundle_file {
   char *name;               /* as shown at the mount's top level */
@@ -16,11 +17,19 @@ struct bundle_file {
 };
 
 struct bundle {
-  size_t n_containers, n_disks, n_files;
+  size_t n_containers, n_disks, n_files, n_vms;
   struct container **containers;
   struct image **disks;
   struct bundle_file *files;
+  /* The VMs: an OVF's VirtualSystems, or for VMDKs one default VM with
+   * every disk.  vm_disk.disk indexes disks[]. */
+  struct vm *vms;
 };
+
+/* The VM made up for bare VMDKs: 2 vCPUs, 2 GiB, BIOS, one NIC on the
+ * default network, named after the first disk. */
+#define BUNDLE_DEFAULT_VCPUS 2
+#define BUNDLE_DEFAULT_MEMORY (UINT64_C (2) << 30)
 
 /* Open PATHS (N of them).  Everything is read and checked here, before
  * any mount: metadata only, never the data.  Free with bundle_free. */

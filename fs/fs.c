@@ -156,6 +156,83 @@ layout_refresh (struct fs_node *q, struct v2_error *e)
   return 0;
 }
 
+/* A directory name for a VM: its name with '/' made '_', and "." and
+ * ".." (and clashes with the tree's own names) given a suffix. */
+static char *
+vm_dir_name (const struct fs *fs, const char *name, size_t k)
+{
+  char *r, *p;
+  size_t i;
+
+  if (asprintf (&r, "%s", name) == -1)
+    return NULL;
+  for (p = r; *p; p++)
+    if (*p == '/')
+      *p = '_';
+  for (i = 0; i < fs->n_nodes; i++)
+    if (fs->nodes[i].parent == FS_ROOT_INO && strcmp (fs->nodes[i].name, r) == 0)
+      break;
+  if (i < fs->n_nodes || strcmp (r, ".") == 0 || strcmp (r, "..") == 0) {
+    free (r);
+    if (asprintf (&r, "%s-vm%zu", name, k + 1) == -1)
+      return NULL;
+    for (p = r; *p; p++)
+      if (*p == '/')
+        *p = '_';
+  }
+  return r;
+}
+
+/* domain.xml for each VM of B. */
+static int
+add_domains (struct fs *fs, struct bundle *b, struct v2_error *e)
+{
+  CLEANUP_FREE char **paths = calloc (b->n_disks + 1, sizeof *paths);
+  size_t i;
+  int r = -1;
+
+  if (paths == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  for (i = 0; i < b->n_disks; i++)
+    if (asprintf (&paths[i], "%s/disks/%s.raw", fs->mnt, b->disks[i]->name) == -1) {
+      v2_err (e, ENOMEM, "out of memory");
+      goto out;
+    }
+  for (i = 0; i < b->n_vms; i++) {
+    const struct domxml_opts o = {
+      .disk_paths = paths, .n_disk_paths = b->n_disks,
+      .maps = fs->maps, .n_maps = fs->n_maps,
+    };
+    fuse_ino_t parent = FS_ROOT_INO;
+    char *xml = domxml_generate (&b->vms[i], &o, e);
+    struct fs_node *n;
+    if (xml == NULL)
+      goto out;
+    if (b->n_vms > 1) {
+      CLEANUP_FREE char *dir = vm_dir_name (fs, b->vms[i].name, i);
+      if (dir == NULL || add_node (fs, FS_ROOT_INO, dir, S_IFDIR | 0555, e) == -1) {
+        free (xml);
+        if (dir == NULL)
+          v2_err (e, ENOMEM, "out of memory");
+        goto out;
+      }
+      parent = fs->n_nodes;
+    }
+    if (add_node (fs, parent, "domain.xml", S_IFREG | 0444, e) == -1) {
+      free (xml);
+      goto out;
+    }
+    n = &fs->nodes[fs->n_nodes - 1];
+    n->text = xml;
+    n->size = n->alloc = strlen (xml);
+  }
+  r = 0;
+ out:
+  for (i = 0; i < b->n_disks; i++)
+    free (paths[i]);
+  return r;
+}
+
 int
 fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
           const struct timespec *mtime, struct v2_error *e)
@@ -205,7 +282,7 @@ fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
     n->size = n->layout->q->file_size;
     n->alloc = n->layout->q->allocated;
   }
-  return 0;
+  return add_domains (fs, b, e);
 }
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
@@ -273,6 +350,7 @@ fs_free (struct fs *fs)
       ret = -1;
     }
     free (n->name);
+    free (n->text);
     layout_put (n->layout);
     layout_put (n->cached);
     pthread_mutex_destroy (&n->lock);
@@ -635,6 +713,10 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     r = overlay_pread (n->ov, buf, size, (uint64_t) off, &e);
   else if (n->img)
     r = image_pread (n->img, buf, size, (uint64_t) off, &e);
+  else if (n->text) {
+    memcpy (buf, n->text + off, size);
+    r = 0;
+  }
   else
     r = source_pread (n->file, buf, size, (uint64_t) off, "data", &e);
   if (r == -1) {

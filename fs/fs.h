@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "bundle.h"
+#include "domxml.h"
 #include "overlay.h"
 #include "qcow2.h"
 
@@ -42,6 +43,7 @@ struct fs_node {
   uint64_t size;
   uint64_t alloc;                /* bytes allocated, for st_blocks */
   const struct source *file;     /* a descriptor file, or ... */
+  char *text;                    /* ... generated text (domain.xml), or ... */
   struct image *img;             /* ... a raw disk view, or ... */
   struct overlay *ov;            /* (its overlay, owned, with --overlay) */
   fuse_ino_t qcow2_ino;          /* (its qcow2 view) */
@@ -54,6 +56,12 @@ struct fs_node {
 };
 
 struct fs {
+  /* Set before fs_build: */
+  const char *mnt;               /* the mount point, absolute */
+  const struct domxml_net_map *maps;   /* --network-map */
+  size_t n_maps;
+  bool foreground;
+
   struct bundle *bundle;
   struct overlay_store *store;   /* with --overlay */
   struct fuse_session *se;       /* for cache invalidation */
@@ -62,7 +70,6 @@ struct fs {
   uid_t uid;
   gid_t gid;
   struct timespec time;          /* the source's mtime, for every node */
-  bool foreground;
   pthread_key_t buf_key;         /* each worker's FS_MAX_READ read buffer */
   bool buf_key_made;
 };
@@ -73,7 +80,9 @@ struct fs {
 #define FS_MAX_READ_STR "1048576"
 
 /* Build the tree for B; every node carries MTIME (the source's).  With
- * STORE (owned by fs from here on), every disk gets its overlay. */
+ * STORE (owned by fs from here on), every disk gets its overlay.  Each
+ * VM's domain.xml names the disks under fs->mnt: at the top for one VM,
+ * in a directory per VM for several. */
 int fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
               const struct timespec *mtime, struct v2_error *e);
 /* The kernel caps FUSE readahead at its default (128 KiB) whatever the

@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,12 @@ usage (FILE *f)
 "  -f            stay in the foreground\n"
 "  -d            debug output (implies -f)\n"
 "  -o OPTS       FUSE mount options, e.g. allow_other\n"
+"  --network-map SOURCE-NET=BRIDGE, --network-map SOURCE-NET=network:NET\n"
+"                put the NICs of a source network on a host bridge or a\n"
+"                libvirt network in domain.xml (default: network 'default')\n"
+"  --owner USER[:GROUP]\n"
+"                show the tree as owned by USER (e.g. libvirt-qemu, with\n"
+"                -o allow_other, so libvirt's qemu can write the disks)\n"
 "  --overlay DIR make disks/NAME.raw writable; every write lands in DIR,\n"
 "                which persists: mounting again with it resumes\n"
 "  --discard-overlay --yes\n"
@@ -50,19 +58,66 @@ usage (FILE *f)
 "original .ovf, .mf and .cert files.  Unmount with: fusermount3 -u MOUNTPOINT\n");
 }
 
+/* --owner USER[:GROUP], by name or number; GROUP defaults to USER's. */
+static int
+parse_owner (const char *s, uid_t *uid, gid_t *gid)
+{
+  CLEANUP_FREE char *user = strdup (s);
+  char *group = user ? strchr (user, ':') : NULL, *end;
+  const struct passwd *pw;
+  const struct group *gr;
+
+  if (user == NULL)
+    return -1;
+  if (group)
+    *group++ = '\0';
+  if ((pw = getpwnam (user)) != NULL) {
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+  }
+  else {
+    errno = 0;
+    *uid = (uid_t) strtoul (user, &end, 10);
+    if (errno || end == user || *end) {
+      fprintf (stderr, "v2vfs: --owner %s: no user '%s'\n", s, user);
+      return -1;
+    }
+  }
+  if (group == NULL)
+    return 0;
+  if ((gr = getgrnam (group)) != NULL)
+    *gid = gr->gr_gid;
+  else {
+    errno = 0;
+    *gid = (gid_t) strtoul (group, &end, 10);
+    if (errno || end == group || *end) {
+      fprintf (stderr, "v2vfs: --owner %s: no group '%s'\n", s, group);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "help", no_argument, NULL, 'h' },
     { "overlay", required_argument, NULL, 'O' },
+    { "network-map", required_argument, NULL, 'N' },
+    { "owner", required_argument, NULL, 'U' },
     { "discard-overlay", no_argument, NULL, 'D' },
     { "yes", no_argument, NULL, 'y' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
   };
   bool foreground = false, debug = false, discard = false, yes = false;
-  const char *overlay_dir = NULL;
+  const char *overlay_dir = NULL, *owner = NULL;
+  uid_t uid = getuid ();
+  gid_t gid = getgid ();
+  struct domxml_net_map *maps = NULL;
+  size_t n_maps = 0, i;
+  CLEANUP_FREE char *mnt_abs = NULL;
   char *user_opts = NULL;
   const char *mnt;
   struct v2_error e;
@@ -91,16 +146,32 @@ main (int argc, char **argv)
       break;
     }
     case 'O': overlay_dir = optarg; break;
+    case 'U': owner = optarg; break;
+    case 'N': {
+      struct domxml_net_map *m = realloc (maps, (n_maps + 1) * sizeof *m);
+      if (m == NULL) {
+        perror ("v2vfs");
+        goto out;
+      }
+      maps = m;
+      if (domxml_parse_net_map (optarg, &maps[n_maps], &e) == -1) {
+        fprintf (stderr, "v2vfs: %s\n", e.msg);
+        goto out;
+      }
+      n_maps++;
+      break;
+    }
     case 'D': discard = true; break;
     case 'y': yes = true; break;
-    case 'h': usage (stdout); return 0;
+    case 'h': usage (stdout); ret = 0; goto out;
     case 'V':
       printf ("v2vfs %s (inflate: %s, libfuse %d)\n", PACKAGE_VERSION,
               inflate_backend (), fuse_version ());
-      return 0;
+      ret = 0;
+      goto out;
     default:
       usage (stderr);
-      return 1;
+      goto out;
     }
   }
   if (discard) {
@@ -108,37 +179,42 @@ main (int argc, char **argv)
     uint64_t bytes;
     if (overlay_dir == NULL) {
       fprintf (stderr, "v2vfs: --discard-overlay needs --overlay DIR\n");
-      return 1;
+      goto out;
     }
     if (!yes) {
       fprintf (stderr, "v2vfs: %s: --discard-overlay deletes every write the "
                "overlay holds; add --yes to confirm\n", overlay_dir);
-      return 1;
+      goto out;
     }
     if (overlay_store_discard (overlay_dir, &n_disks, &bytes, &e) == -1) {
       fprintf (stderr, "v2vfs: %s\n", e.msg);
-      return 1;
+      goto out;
     }
     printf ("v2vfs: %s: discarded the overlay of %u disk%s (%" PRIu64
             " bytes)\n", overlay_dir, n_disks, n_disks == 1 ? "" : "s", bytes);
-    if (argc == optind)
-      return 0;
+    if (argc == optind) {
+      ret = 0;
+      goto out;
+    }
   }
   if (argc - optind < 2) {
     fprintf (stderr, "v2vfs: need at least one SOURCE and a MOUNTPOINT "
              "(see v2vfs --help)\n");
-    return 1;
+    goto out;
   }
+  if (owner && parse_owner (owner, &uid, &gid) == -1)
+    goto out;
   mnt = argv[argc - 1];
-  if (stat (mnt, &st) == -1 || !S_ISDIR (st.st_mode)) {
+  if (stat (mnt, &st) == -1 || !S_ISDIR (st.st_mode) ||
+      (mnt_abs = realpath (mnt, NULL)) == NULL) {
     fprintf (stderr, "v2vfs: %s: mount point is not a directory\n", mnt);
-    return 1;
+    goto out;
   }
 
   b = bundle_open (argv + optind, (size_t) (argc - optind - 1), &e);
   if (b == NULL) {
     fprintf (stderr, "v2vfs: %s\n", e.msg);
-    return 1;
+    goto out;
   }
   if (overlay_dir &&
       (store = overlay_store_open (overlay_dir, argv + optind,
@@ -147,6 +223,9 @@ main (int argc, char **argv)
     goto out;
   }
   fs.foreground = foreground;
+  fs.mnt = mnt_abs;
+  fs.maps = maps;
+  fs.n_maps = n_maps;
   if (stat (argv[optind], &st) == -1) {
     fprintf (stderr, "v2vfs: %s: %s\n", argv[optind], strerror (errno));
     goto out;
@@ -155,6 +234,8 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     goto out;
   }
+  fs.uid = uid;
+  fs.gid = gid;
 
   if (fuse_opt_add_arg (&args, argv[0]) == -1 ||
       fuse_opt_add_arg (&args, "-o") == -1 ||
@@ -209,5 +290,8 @@ main (int argc, char **argv)
   overlay_store_close (store);
   bundle_free (b);
   free (user_opts);
+  for (i = 0; i < n_maps; i++)
+    domxml_net_map_free (&maps[i]);
+  free (maps);
   return ret;
 }

@@ -1,0 +1,481 @@
+/* v2vfs-boot: test-boot the VM of a v2vfs mount under libvirt, without
+ * touching the mount.
+ *
+ * It reads MNT/domain.xml, puts a throwaway qcow2 layer over each disk
+ * (backed by the raw view, which stays read-only), starts the result as
+ * a transient libvirt domain, and watches the serial console until a line
+ * matches the readiness pattern.  Then it shuts the domain down (or
+ * destroys it after a grace period), removes the layers, and reports the
+ * time to boot.  Writes of the test boot land in the layers only: the
+ * overlay that will be copied, and the source, stay as they were.
+ *
+ * The NICs keep their MACs and models but are put on user-mode
+ * networking unless --keep-network is given: a test boot must not show
+ * up on the network where the source VM still runs with the same MAC.
+ *
+ * Everything goes through the libvirt C API; qemu-img makes the layers. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <regex.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "cleanup.h"
+
+extern char **environ;
+
+#define MAX_LAYERS 64
+#define LINE_MAX_BYTES 4096
+
+struct boot {
+  const char *ready;             /* the readiness pattern, as given */
+  regex_t re;
+  double timeout, shutdown_timeout;
+  bool keep_network;
+  char dir[64];                  /* the layers' directory */
+  size_t n_layers;
+  char *layers[MAX_LAYERS];
+  virStreamPtr st;
+  char line[LINE_MAX_BYTES];
+  size_t line_len;
+  double last_bytes;             /* when the console last said something */
+  bool seen, stream_done;
+  char *ready_line;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal (int sig)
+{
+  stop_signal = sig;
+}
+
+static double
+now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static const char *
+virt_error (void)
+{
+  const virError *err = virGetLastError ();
+
+  return err && err->message ? err->message : "unknown libvirt error";
+}
+
+static void
+usage (FILE *f)
+{
+  fprintf (f,
+"Usage: v2vfs-boot [OPTIONS] MOUNTPOINT\n"
+"Test-boot the VM of a v2vfs mount as a transient libvirt domain, over\n"
+"throwaway qcow2 layers, and report when it is up.\n"
+"\n"
+"  --vm NAME             the VM's directory, when the mount holds several\n"
+"  --ready REGEX         the serial console line that means \"up\"\n"
+"                        (extended regex; default: login:)\n"
+"  --timeout SECS        give up waiting for it after SECS (default 600)\n"
+"  --shutdown-timeout SECS\n"
+"                        then wait this long for an ACPI shutdown before\n"
+"                        destroying the domain (default 60)\n"
+"  --connect URI         libvirt URI (default qemu:///system)\n"
+"  --keep-network        keep domain.xml's networks (default: user-mode\n"
+"                        networking, so the test VM stays off the LAN)\n"
+"  --help\n");
+}
+
+/* Run qemu-img to make LAYER, a qcow2 backed by the raw file VIEW. */
+static int
+make_layer (const char *view, const char *layer)
+{
+  char *argv[] = { (char *) "qemu-img", (char *) "create", (char *) "-q",
+                   (char *) "-f", (char *) "qcow2", (char *) "-F", (char *) "raw",
+                   (char *) "-b", (char *) view, (char *) layer, NULL };
+  pid_t pid;
+  int status;
+
+  if ((errno = posix_spawnp (&pid, "qemu-img", NULL, NULL, argv, environ)) != 0) {
+    fprintf (stderr, "v2vfs-boot: qemu-img: %s\n", strerror (errno));
+    return -1;
+  }
+  if (waitpid (pid, &status, 0) == -1 || !WIFEXITED (status) ||
+      WEXITSTATUS (status) != 0) {
+    fprintf (stderr, "v2vfs-boot: qemu-img create of a layer over %s failed\n",
+             view);
+    return -1;
+  }
+  return 0;
+}
+
+static xmlNode *
+child_elem (xmlNode *n, const char *name)
+{
+  for (n = n ? n->children : NULL; n; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, name) == 0)
+      return n;
+  return NULL;
+}
+
+/* <source file=VIEW> of a disk becomes the layer, with VIEW as its raw
+ * backing store, which libvirt must neither relabel nor chown. */
+static int
+layer_disk (struct boot *b, xmlNode *disk)
+{
+  xmlNode *src = child_elem (disk, "source"), *drv = child_elem (disk, "driver");
+  xmlNode *bs, *bsrc, *n;
+  CLEANUP_FREE char *layer = NULL;
+  xmlChar *view;
+
+  if (src == NULL || (view = xmlGetProp (src, BAD_CAST "file")) == NULL)
+    return 0;
+  if (b->n_layers == MAX_LAYERS ||
+      asprintf (&layer, "%s/disk%zu.qcow2", b->dir, b->n_layers) == -1) {
+    xmlFree (view);
+    fprintf (stderr, "v2vfs-boot: too many disks\n");
+    return -1;
+  }
+  if (make_layer ((const char *) view, layer) == -1) {
+    xmlFree (view);
+    return -1;
+  }
+  b->layers[b->n_layers++] = strdup (layer);
+  xmlSetProp (src, BAD_CAST "file", BAD_CAST layer);
+  /* libvirt labels the layer for qemu as usual; the seclabel moves to
+   * the view, below. */
+  while ((n = child_elem (src, "seclabel")) != NULL) {
+    xmlUnlinkNode (n);
+    xmlFreeNode (n);
+  }
+  if (drv)
+    xmlSetProp (drv, BAD_CAST "type", BAD_CAST "qcow2");
+  bs = xmlNewChild (disk, NULL, BAD_CAST "backingStore", NULL);
+  xmlSetProp (bs, BAD_CAST "type", BAD_CAST "file");
+  n = xmlNewChild (bs, NULL, BAD_CAST "format", NULL);
+  xmlSetProp (n, BAD_CAST "type", BAD_CAST "raw");
+  bsrc = xmlNewChild (bs, NULL, BAD_CAST "source", NULL);
+  xmlSetProp (bsrc, BAD_CAST "file", view);
+  n = xmlNewChild (bsrc, NULL, BAD_CAST "seclabel", NULL);
+  xmlSetProp (n, BAD_CAST "model", BAD_CAST "dac");
+  xmlSetProp (n, BAD_CAST "relabel", BAD_CAST "no");
+  xmlNewChild (bs, NULL, BAD_CAST "backingStore", NULL);
+  xmlFree (view);
+  return 0;
+}
+
+/* A NIC on user-mode networking: same MAC and model, no LAN. */
+static void
+isolate_nic (xmlNode *nic)
+{
+  xmlNode *src = child_elem (nic, "source");
+
+  xmlSetProp (nic, BAD_CAST "type", BAD_CAST "user");
+  if (src) {
+    xmlUnlinkNode (src);
+    xmlFreeNode (src);
+  }
+}
+
+/* The test domain's XML: DOMXML with layers, its own name, and TCG when
+ * there is no KVM. */
+static char *
+test_domain (struct boot *b, const char *domxml, size_t len)
+{
+  xmlDoc *doc = xmlReadMemory (domxml, (int) len, "domain.xml", NULL,
+                               XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+  xmlNode *dom = doc ? xmlDocGetRootElement (doc) : NULL;
+  xmlNode *name, *devs, *n;
+  xmlChar *out = NULL;
+  char *r = NULL;
+  int out_len;
+
+  if (dom == NULL || strcmp ((const char *) dom->name, "domain") != 0) {
+    fprintf (stderr, "v2vfs-boot: domain.xml: not a libvirt domain\n");
+    goto out;
+  }
+  if (access ("/dev/kvm", R_OK | W_OK) != 0)
+    xmlSetProp (dom, BAD_CAST "type", BAD_CAST "qemu");
+  if ((name = child_elem (dom, "name")) != NULL) {
+    xmlChar *old = xmlNodeGetContent (name);
+    CLEANUP_FREE char *nn = NULL;
+    if (asprintf (&nn, "%s-v2vfs-boot", old ? (const char *) old : "vm") == -1)
+      nn = NULL;
+    xmlFree (old);
+    xmlNodeSetContent (name, BAD_CAST (nn ? nn : "v2vfs-boot"));
+  }
+  devs = child_elem (dom, "devices");
+  for (n = devs ? devs->children : NULL; n; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE)
+      continue;
+    if (strcmp ((const char *) n->name, "disk") == 0 && layer_disk (b, n) == -1)
+      goto out;
+    if (strcmp ((const char *) n->name, "interface") == 0 && !b->keep_network)
+      isolate_nic (n);
+  }
+  xmlDocDumpFormatMemory (doc, &out, &out_len, 1);
+  r = out ? strdup ((const char *) out) : NULL;
+ out:
+  xmlFree (out);
+  xmlFreeDoc (doc);
+  return r;
+}
+
+static void
+check_line (struct boot *b)
+{
+  b->line[b->line_len] = '\0';
+  printf ("| %s\n", b->line);
+  fflush (stdout);
+  if (!b->seen && regexec (&b->re, b->line, 0, NULL, 0) == 0) {
+    b->seen = true;
+    b->ready_line = strdup (b->line);
+  }
+  b->line_len = 0;
+}
+
+/* Console bytes: print whole lines, and match each against the pattern.
+ * A prompt ("login: ") ends with no newline: a part line is matched once
+ * the console has been quiet for PROMPT_QUIET seconds. */
+#define PROMPT_QUIET 0.5
+static void
+console_bytes (struct boot *b, const char *p, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if (p[i] == '\n')
+      check_line (b);
+    else if (p[i] != '\r' && b->line_len < sizeof b->line - 1)
+      b->line[b->line_len++] = p[i];
+  }
+  b->last_bytes = now ();
+}
+
+static void
+check_prompt (struct boot *b)
+{
+  if (b->line_len && now () - b->last_bytes >= PROMPT_QUIET)
+    check_line (b);
+}
+
+static void
+on_console (virStreamPtr st, int events, void *opaque)
+{
+  struct boot *b = opaque;
+  char buf[4096];
+  int n;
+
+  (void) events;
+  while ((n = virStreamRecv (st, buf, sizeof buf)) > 0)
+    console_bytes (b, buf, (size_t) n);
+  if (n == 0 || n == -1) {
+    b->stream_done = true;
+    virStreamEventRemoveCallback (st);
+  }
+}
+
+static void
+on_tick (int timer, void *opaque)
+{
+  (void) timer;
+  (void) opaque;
+}
+
+static bool
+domain_gone (virConnectPtr conn, const char *name)
+{
+  virDomainPtr d = virDomainLookupByName (conn, name);
+  bool gone = d == NULL || virDomainIsActive (d) != 1;
+
+  if (d)
+    virDomainFree (d);
+  return gone;
+}
+
+static void
+remove_layers (struct boot *b)
+{
+  size_t i;
+
+  for (i = 0; i < b->n_layers; i++) {
+    unlink (b->layers[i]);
+    free (b->layers[i]);
+  }
+  b->n_layers = 0;
+  if (b->dir[0])
+    rmdir (b->dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "vm", required_argument, NULL, 'v' },
+    { "ready", required_argument, NULL, 'r' },
+    { "timeout", required_argument, NULL, 't' },
+    { "shutdown-timeout", required_argument, NULL, 's' },
+    { "connect", required_argument, NULL, 'c' },
+    { "keep-network", no_argument, NULL, 'k' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct boot b = { .ready = "login:", .timeout = 600, .shutdown_timeout = 60 };
+  const char *uri = "qemu:///system", *vm = NULL;
+  CLEANUP_FREE char *path = NULL, *xml = NULL, *testxml = NULL, *name = NULL;
+  virConnectPtr conn = NULL;
+  virDomainPtr dom = NULL;
+  struct sigaction sa = { .sa_handler = on_signal };
+  double t0, deadline;
+  int c, ret = 1, timer = -1;
+  FILE *f;
+  long len;
+
+  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+    char *end;
+    switch (c) {
+    case 'v': vm = optarg; break;
+    case 'r': b.ready = optarg; break;
+    case 't':
+    case 's': {
+      double v = strtod (optarg, &end);
+      if (*end || v <= 0) {
+        fprintf (stderr, "v2vfs-boot: --%s: '%s' is not a number of seconds\n",
+                 c == 't' ? "timeout" : "shutdown-timeout", optarg);
+        return 1;
+      }
+      *(c == 't' ? &b.timeout : &b.shutdown_timeout) = v;
+      break;
+    }
+    case 'c': uri = optarg; break;
+    case 'k': b.keep_network = true; break;
+    case 'h': usage (stdout); return 0;
+    default: usage (stderr); return 1;
+    }
+  }
+  if (argc - optind != 1) {
+    usage (stderr);
+    return 1;
+  }
+  if (regcomp (&b.re, b.ready, REG_EXTENDED | REG_NOSUB) != 0) {
+    fprintf (stderr, "v2vfs-boot: --ready '%s': not a valid regular expression\n",
+             b.ready);
+    return 1;
+  }
+  if (asprintf (&path, "%s%s%s/domain.xml", argv[optind], vm ? "/" : "",
+                vm ? vm : "") == -1)
+    goto out;
+  if ((f = fopen (path, "re")) == NULL || fseek (f, 0, SEEK_END) == -1 ||
+      (len = ftell (f)) <= 0 || fseek (f, 0, SEEK_SET) == -1 ||
+      (xml = malloc ((size_t) len + 1)) == NULL ||
+      fread (xml, 1, (size_t) len, f) != (size_t) len) {
+    fprintf (stderr, "v2vfs-boot: %s: %s\n", path,
+             errno ? strerror (errno) : "cannot read it");
+    goto out;
+  }
+  fclose (f);
+  xml[len] = '\0';
+
+  /* The layers' directory: qemu runs as another user, and must reach
+   * the files libvirt hands it. */
+  snprintf (b.dir, sizeof b.dir, "/var/tmp/v2vfs-boot.XXXXXX");
+  if (mkdtemp (b.dir) == NULL || chmod (b.dir, 0755) == -1) {
+    fprintf (stderr, "v2vfs-boot: %s: %s\n", b.dir, strerror (errno));
+    b.dir[0] = '\0';
+    goto out;
+  }
+  if ((testxml = test_domain (&b, xml, (size_t) len)) == NULL)
+    goto out;
+
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  if (virEventRegisterDefaultImpl () == -1 ||
+      (conn = virConnectOpen (uri)) == NULL) {
+    fprintf (stderr, "v2vfs-boot: %s: %s\n", uri, virt_error ());
+    goto out;
+  }
+  t0 = now ();
+  if ((dom = virDomainCreateXML (conn, testxml, 0)) == NULL) {
+    fprintf (stderr, "v2vfs-boot: cannot start the test domain: %s\n",
+             virt_error ());
+    goto out;
+  }
+  name = strdup (virDomainGetName (dom));
+  printf ("v2vfs-boot: started %s (transient), layers in %s\n", name, b.dir);
+  fflush (stdout);
+  if ((b.st = virStreamNew (conn, VIR_STREAM_NONBLOCK)) == NULL ||
+      virDomainOpenConsole (dom, NULL, b.st, VIR_DOMAIN_CONSOLE_FORCE) == -1 ||
+      virStreamEventAddCallback (b.st, VIR_STREAM_EVENT_READABLE |
+                                 VIR_STREAM_EVENT_HANGUP |
+                                 VIR_STREAM_EVENT_ERROR, on_console, &b,
+                                 NULL) == -1) {
+    fprintf (stderr, "v2vfs-boot: cannot open the serial console: %s\n",
+             virt_error ());
+    goto out;
+  }
+  /* Wake the loop every 200 ms to look at the clock. */
+  timer = virEventAddTimeout (200, on_tick, NULL, NULL);
+  deadline = t0 + b.timeout;
+  while (!b.seen && !stop_signal && now () < deadline && !b.stream_done) {
+    if (virEventRunDefaultImpl () == -1)
+      break;
+    check_prompt (&b);
+  }
+  if (!b.seen) {
+    fprintf (stderr, "v2vfs-boot: %s: no console line matched '%s' %s\n", name,
+             b.ready, stop_signal ? "before the signal" :
+             b.stream_done ? "before the console closed" : "in time");
+    goto out;
+  }
+  printf ("v2vfs-boot: %s is up after %.1f s: \"%s\"\n", name, now () - t0,
+          b.ready_line);
+  ret = 0;
+
+ out:
+  if (timer != -1)
+    virEventRemoveTimeout (timer);
+  if (b.st) {
+    if (!b.stream_done)
+      virStreamEventRemoveCallback (b.st);
+    virStreamAbort (b.st);
+    virStreamFree (b.st);
+  }
+  if (dom) {
+    double t = now ();
+    if (virDomainShutdown (dom) == 0)
+      while (!domain_gone (conn, name) && now () - t < b.shutdown_timeout)
+        usleep (200 * 1000);
+    if (!domain_gone (conn, name)) {
+      printf ("v2vfs-boot: %s did not shut down in %.0f s: destroying it\n",
+              name, b.shutdown_timeout);
+      virDomainDestroy (dom);
+    }
+    printf ("v2vfs-boot: %s is gone\n", name);
+    virDomainFree (dom);
+  }
+  if (conn)
+    virConnectClose (conn);
+  remove_layers (&b);
+  regfree (&b.re);
+  free (b.ready_line);
+  return ret;
+}
