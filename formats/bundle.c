@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "bundle.h"
 #include "ovf.h"
+#include "vmx.h"
 
 /* OVF descriptors are kilobytes; the largest real ones are under 1 MiB. */
 #define MAX_OVF_BYTES (16 << 20)
@@ -239,6 +240,47 @@ open_ovf (struct bundle *b, const char *path, struct v2_error *e)
   return open_ovf_disks (b, c, b->files[0].src, e);
 }
 
+/* A .vmx and the VMDKs it names, beside it. */
+static int
+open_vmx (struct bundle *b, const char *path, struct v2_error *e)
+{
+  struct container *c;
+  CLEANUP_FREE char *text = NULL;
+  struct vmx v;
+  size_t i;
+  int r = -1;
+
+  if (add_container (b, container_dir_of (path, e), e) == -1)
+    return -1;
+  c = b->containers[b->n_containers - 1];
+  if (add_file (b, path, container_open (c, base_name (path), path, e), e) == -1)
+    return -1;
+  text = source_slurp (b->files[b->n_files - 1].src, MAX_OVF_BYTES, "VMX", e);
+  if (text == NULL ||
+      vmx_parse (text, b->files[b->n_files - 1].src->size, path, &v, e) == -1)
+    return -1;
+  for (i = 0; i < v.n_files; i++) {
+    CLEANUP_FREE char *name = container_disk_name (v.files[i]), *ref = NULL;
+    if (name == NULL || asprintf (&ref, "%s: %s", path, v.files[i]) == -1) {
+      v2_err (e, ENOMEM, "out of memory");
+      goto out;
+    }
+    if (add_disk (b, image_open_vmdk (c, v.files[i], ref, name, 0, e), e) == -1)
+      goto out;
+  }
+  if ((b->vms = malloc (sizeof *b->vms)) == NULL) {
+    v2_err (e, ENOMEM, "out of memory");
+    goto out;
+  }
+  b->vms[0] = v.vm;
+  b->n_vms = 1;
+  memset (&v.vm, 0, sizeof v.vm);
+  r = 0;
+ out:
+  vmx_free (&v);
+  return r;
+}
+
 struct bundle *
 bundle_open (char *const *paths, size_t n, struct v2_error *e)
 {
@@ -259,9 +301,9 @@ bundle_open (char *const *paths, size_t n, struct v2_error *e)
       v2_err (e, EINVAL, "%s: not a regular file", paths[i]);
       goto err;
     }
-    if ((has_suffix (paths[i], ".ova") || has_suffix (paths[i], ".ovf")) &&
-        n > 1) {
-      v2_err (e, EINVAL, "%s: an OVA or OVF must be the only source",
+    if ((has_suffix (paths[i], ".ova") || has_suffix (paths[i], ".ovf") ||
+         has_suffix (paths[i], ".vmx")) && n > 1) {
+      v2_err (e, EINVAL, "%s: an OVA, OVF or VMX must be the only source",
               paths[i]);
       goto err;
     }
@@ -273,6 +315,10 @@ bundle_open (char *const *paths, size_t n, struct v2_error *e)
   }
   else if (has_suffix (paths[0], ".ovf")) {
     if (open_ovf (b, paths[0], e) == -1)
+      goto err;
+  }
+  else if (has_suffix (paths[0], ".vmx")) {
+    if (open_vmx (b, paths[0], e) == -1)
       goto err;
   }
   else {

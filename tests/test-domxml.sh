@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# domain.xml from OVF descriptors, without mounting: tests/ovf-domxml
-# runs the parser and the generator a mount uses on every real OVF in
-# tests/samples/ovf and on the OVF 2.0 fixture in tests/domxml, with disks
-# at /mnt/vm/disks/NAME.raw.
+# domain.xml from OVF and VMX files, without mounting: tests/dump-domxml
+# runs the parsers and the generator a mount uses on every real OVF in
+# tests/samples/ovf, and on the OVF 2.0 and .vmx files written for these
+# tests in tests/domxml (the .vmx ones use every ethernet address type),
+# with disks at /mnt/vm/disks/NAME.raw.
 #   - the output equals the golden file tests/domxml/NAME.xml (CPUs and
 #     topology, memory, firmware and secure boot, disks in order, MACs,
 #     NICs and their networks), or NAME.err holds the exact error;
@@ -11,7 +12,7 @@
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires virt-xml-validate csplit
-dump=$tests_builddir/ovf-domxml
+dump=$tests_builddir/dump-domxml
 [ -x "$dump" ] || fail "$dump is not built"
 
 d=$(tmpdir)
@@ -20,6 +21,7 @@ for golden in "$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err; do
     name=$(basename "${golden%.*}")
     ovf=$tests_srcdir/samples/ovf/$name.ovf
     [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$name.ovf
+    [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$name.vmx
     args=()
     [ ! -f "${golden%.*}.args" ] || mapfile -t args < "${golden%.*}.args"
     r=0
@@ -48,7 +50,7 @@ broken ()
 {
     local msg=$1 script=$2
     sed "$script" "$good" > "$d/ovf2-storage-ethernet-items.ovf"
-    expect_fail_exact "ovf-domxml: ovf2-storage-ethernet-items.ovf: $msg" \
+    expect_fail_exact "dump-domxml: ovf2-storage-ethernet-items.ovf: $msg" \
         "$dump" "$d/ovf2-storage-ethernet-items.ovf" /mnt/vm
 }
 broken "Item at line 21: impossible CPU count (1 to 4096)" \
@@ -69,4 +71,23 @@ broken "no VirtualSystem: the OVF describes no VM" \
 sed 's|00-50-56-AB-CD-01|00:50:56:zz:00:01|' "$good" > "$d/mac.ovf"
 "$dump" "$d/mac.ovf" /mnt/vm > "$d/mac.xml"
 [ "$(grep -c '<mac ' "$d/mac.xml")" -eq 1 ] || fail "a bad MAC was not dropped"
+
+# Broken .vmx files: exact errors.
+good_vmx=$tests_srcdir/domxml/vmx-efi-pvscsi-3nics.vmx
+broken_vmx ()
+{
+    local msg=$1 script=$2
+    sed "$script" "$good_vmx" > "$d/vm.vmx"
+    expect_fail_exact "dump-domxml: vm.vmx: $msg" "$dump" "$d/vm.vmx" /mnt/vm
+}
+broken_vmx "line 11: numvcpus = \"0\": not a number from 1 to 4096" \
+    's|numvcpus = "4"|numvcpus = "0"|'
+broken_vmx "line 13: memsize = \"lots\": not a number from 1 to 67108864" \
+    's|memsize = "4096"|memsize = "lots"|'
+broken_vmx "line 7: not a \`key = \"value\"\` line: 'displayName app'" \
+    's|^displayName = .*|displayName app|'
+broken_vmx "neither config.version nor virtualHW.version: not a .vmx file" \
+    '/config.version\|virtualHW.version/d'
+broken_vmx "no hard disk is present (scsiN:M, sataN:M, nvmeN:M or ideN:M with a .vmdk fileName)" \
+    's|^\(s[a-z]*0:[0-9]\.present\) = "TRUE"|\1 = "FALSE"|'
 echo "broken descriptors: exact errors; a bad MAC is dropped"
