@@ -177,6 +177,30 @@ write_disks (xmlTextWriterPtr w, const struct vm *vm,
   return 0;
 }
 
+/* Empty CD drives after the disks, on SATA like them until the guest is
+ * fixed (virtio has no CD-ROMs: then SATA too). */
+static int
+write_cdroms (xmlTextWriterPtr w, const struct vm *vm,
+              const struct domxml_opts *o)
+{
+  unsigned i;
+
+  for (i = 0; i < vm->n_cdroms; i++) {
+    char dev[16];
+    disk_target (dev, sizeof dev, "sd", (o->virtio ? 0 : vm->n_disks) + i);
+    W_START ("disk");
+    W_ATTR ("type", "file");
+    W_ATTR ("device", "cdrom");
+    W_START ("target");
+    W_ATTR ("dev", "%s", dev);
+    W_ATTR ("bus", "sata");
+    W_END ();
+    W_START ("readonly"); W_END ();
+    W_END ();
+  }
+  return 0;
+}
+
 static int
 write_nics (xmlTextWriterPtr w, const struct vm *vm,
             const struct domxml_opts *o)
@@ -234,6 +258,7 @@ write_domain (xmlTextWriterPtr w, const struct vm *vm,
   W_LEAF ("on_crash", "destroy");
   W_START ("devices");
   W_CHECK (write_disks (w, vm, o));
+  W_CHECK (write_cdroms (w, vm, o));
   W_CHECK (write_nics (w, vm, o));
   W_START ("serial");
   W_ATTR ("type", "pty");

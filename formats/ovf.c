@@ -418,6 +418,11 @@ parse_item (const struct ovf *o, const xmlNode *it, const struct ovf_ctrl *ctrls
                        "twice", name, it->line, o->disks[d.disk].id);
     return vm_add_disk (vm, d) == -1 ? v2_err (e, ENOMEM, "out of memory") : 0;
   }
+  case 15:                       /* CD drive */
+  case 16:                       /* DVD drive */
+    if (vm->n_cdroms < 4)
+      vm->n_cdroms++;
+    return 0;
   case 10: {                     /* ethernet adapter */
     struct vm_nic *n = realloc (vm->nics, (vm->n_nics + 1) * sizeof *n);
     if (n == NULL)

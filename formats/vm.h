@@ -37,6 +37,7 @@ struct vm {
   bool secure_boot;
   char *os_type;                 /* vmw:osType, guestOS, vbox OSType; or NULL */
   size_t n_disks, n_nics;
+  unsigned n_cdroms;             /* CD/DVD drives: libvirt gets them empty */
   struct vm_disk *disks;         /* in the source's order */
   struct vm_nic *nics;
 };

@@ -252,10 +252,15 @@ find_disks (const struct entries *es, struct vmx *v, struct v2_error *e)
     if (k == 4 || find (es, key) != &es->e[i])      /* not a disk, or repeated */
       continue;
     type = value (es, "%s%u:%u.devicetype", kinds[k], c, u);
+    if (type && (strcasestr (type, "cdrom") || strcasestr (type, "atapi"))) {
+      if (is_true (value (es, "%s%u:%u.present", kinds[k], c, u)) &&
+          v->vm.n_cdroms < 4)
+        v->vm.n_cdroms++;
+      continue;
+    }
     if (!is_true (value (es, "%s%u:%u.present", kinds[k], c, u)) ||
         (value (es, "%s%u.present", kinds[k], c) &&
          !is_true (value (es, "%s%u.present", kinds[k], c))) ||
-        (type && (strcasestr (type, "cdrom") || strcasestr (type, "atapi"))) ||
         strlen (es->e[i].value) < 5 ||
         strcasecmp (es->e[i].value + strlen (es->e[i].value) - 5, ".vmdk") != 0)
       continue;
