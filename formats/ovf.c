@@ -189,14 +189,19 @@ parse_disk (const xmlNode *env, const xmlNode *n, const char *name,
   }
   errno = 0;
   v = strtoull (val, &end, 10);
-  if (errno || end == val || *end || !isdigit ((unsigned char) *val)) {
-    v2_err (e, EINVAL, "%s: Disk '%s' at line %d: bad capacity '%s'", name,
-            d->id, n->line, val);
-    goto out;
-  }
-  if (units && ovf_parse_units (units, &mult) == -1) {
-    v2_err (e, EINVAL, "%s: Disk '%s' at line %d: unknown capacity units '%s'",
-            name, d->id, n->line, units);
+  if (errno || end == val || *end || !isdigit ((unsigned char) *val) ||
+      (units && ovf_parse_units (units, &mult) == -1)) {
+    /* A disk with a file has the file's own size: a capacity that does
+     * not parse (templates carry placeholders such as "+SIZE+") counts
+     * as 0, "no more than the file".  A disk without one needs it. */
+    if (d->file_ref) {
+      d->capacity = 0;
+      r = 0;
+      goto out;
+    }
+    v2_err (e, EINVAL, "%s: Disk '%s' at line %d: bad capacity '%s'%s%s%s",
+            name, d->id, n->line, val, units ? " (units '" : "",
+            units ? units : "", units ? "')" : "");
     goto out;
   }
   if (MUL_OVERFLOW (v, mult, &d->capacity) || d->capacity > (UINT64_C (1) << 50)) {

@@ -17,6 +17,7 @@ dump=$tests_builddir/dump-domxml
 
 d=$(tmpdir)
 n=0
+shopt -s nullglob
 for golden in "$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err; do
     name=$(basename "${golden%.*}")
     ovf=$tests_srcdir/samples/ovf/$name.ovf

@@ -359,9 +359,8 @@ test_ovf_samples (void)
     { "07-ovftool35-vcloud-mac-2disks-pvscsi.ovf", 2, UINT64_C (4) << 20, NULL, NULL },
     { "12-virtualbox50-macos-efi-vboxmachine-macs.ovf", 1, UINT64_C (4294967296), NULL, NULL },
     { "18-ovftool463-workstation-kali-coresPerSocket.ovf", 1, UINT64_C (86000000000), NULL, NULL },
-    { "14-ovf2.0-virtualbox-style-TEMPLATE-untangle.ovf", 0, 0, NULL,
-      "14-ovf2.0-virtualbox-style-TEMPLATE-untangle.ovf: Disk 'vmdisk1' at "
-      "line 9: bad capacity '+SIZE+'" },
+    /* A template: capacity "+SIZE+" leaves the size to the file. */
+    { "14-ovf2.0-virtualbox-style-TEMPLATE-untangle.ovf", 1, 0, NULL, NULL },
   };
   size_t i;
 
@@ -408,6 +407,16 @@ test_ovf_refused (void)
       "<ovf:DiskSection><ovf:Disk ovf:diskId=\"d\" ovf:capacity=\"1\" "
       "ovf:fileRef=\"nope\"/></ovf:DiskSection></ovf:Envelope>",
       "x.ovf: Disk 'd' at line 1: fileRef 'nope' names no File in References" },
+    /* A disk with no file needs its capacity. */
+    { "<ovf:Envelope xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">"
+      "<ovf:DiskSection><ovf:Disk ovf:diskId=\"d\" ovf:capacity=\"+SIZE+\"/>"
+      "</ovf:DiskSection></ovf:Envelope>",
+      "x.ovf: Disk 'd' at line 1: bad capacity '+SIZE+'" },
+    { "<ovf:Envelope xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">"
+      "<ovf:DiskSection><ovf:Disk ovf:diskId=\"d\" ovf:capacity=\"4\" "
+      "ovf:capacityAllocationUnits=\"furlongs\"/></ovf:DiskSection>"
+      "</ovf:Envelope>",
+      "x.ovf: Disk 'd' at line 1: bad capacity '4' (units 'furlongs')" },
   };
   size_t i;
 
