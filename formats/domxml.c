@@ -232,10 +232,16 @@ static int
 write_domain (xmlTextWriterPtr w, const struct vm *vm,
               const struct domxml_opts *o)
 {
+  const char *p;
+
   W_CHECK (xmlTextWriterStartDocument (w, NULL, NULL, NULL));
   W_START ("domain");
   W_ATTR ("type", "kvm");
-  W_LEAF ("name", "%s", vm->name);
+  /* libvirt refuses a '/' in a domain's name. */
+  W_START ("name");
+  for (p = vm->name; *p; p++)
+    W_TEXT ("%c", *p == '/' ? '_' : *p);
+  W_END ();
   W_START ("memory");
   W_ATTR ("unit", "KiB");
   W_TEXT ("%" PRIu64, (vm->memory + 1023) / 1024);

@@ -91,4 +91,8 @@ broken_vmx "neither config.version nor virtualHW.version: not a .vmx file" \
     '/config.version\|virtualHW.version/d'
 broken_vmx "no hard disk is present (scsiN:M, sataN:M, nvmeN:M or ideN:M with a .vmdk fileName)" \
     's|^\(s[a-z]*0:[0-9]\.present\) = "TRUE"|\1 = "FALSE"|'
-echo "broken descriptors: exact errors; a bad MAC is dropped"
+# libvirt refuses a '/' in a domain name.
+sed 's|displayName = .*|displayName = "web/01"|' "$good_vmx" > "$d/slash.vmx"
+"$dump" "$d/slash.vmx" /mnt/vm | grep -q "<name>web_01</name>" ||
+    fail "a '/' in the name was kept"
+echo "broken descriptors: exact errors; a bad MAC is dropped; '/' leaves names"
