@@ -1,5 +1,9 @@
-/* Decode little-endian integers from untrusted byte buffers without
- * casting structs over them (alignment and packing stay out of it). */
+/* Encode and decode fixed-width integers in byte buffers without casting
+ * structs over them (alignment and packing stay out of it).
+ *
+ *   le16_at, le32_at, le64_at (P, OFF)       read little-endian at P + OFF
+ *   put_le32, put_le64, put_be16, put_be32,
+ *   put_be64 (P, OFF, V)                     write V at P + OFF */
 #ifndef V2V_BYTEORDER_H
 #define V2V_BYTEORDER_H
 
@@ -7,63 +11,33 @@
 #include <string.h>
 #include <endian.h>
 
-static inline uint16_t
-le16_at (const void *p, size_t off)
-{
-  uint16_t v;
-  memcpy (&v, (const char *) p + off, sizeof v);
-  return le16toh (v);
-}
+#define DEFINE_AT(name, type, to_host)                                  \
+  static inline type                                                    \
+  name (const void *p, size_t off)                                      \
+  {                                                                     \
+    type v;                                                             \
+    memcpy (&v, (const char *) p + off, sizeof v);                      \
+    return to_host (v);                                                 \
+  }
 
-static inline uint32_t
-le32_at (const void *p, size_t off)
-{
-  uint32_t v;
-  memcpy (&v, (const char *) p + off, sizeof v);
-  return le32toh (v);
-}
+#define DEFINE_PUT(name, type, from_host)                               \
+  static inline void                                                    \
+  name (void *p, size_t off, type v)                                    \
+  {                                                                     \
+    v = from_host (v);                                                  \
+    memcpy ((char *) p + off, &v, sizeof v);                            \
+  }
 
-static inline uint64_t
-le64_at (const void *p, size_t off)
-{
-  uint64_t v;
-  memcpy (&v, (const char *) p + off, sizeof v);
-  return le64toh (v);
-}
+DEFINE_AT (le16_at, uint16_t, le16toh)
+DEFINE_AT (le32_at, uint32_t, le32toh)
+DEFINE_AT (le64_at, uint64_t, le64toh)
+DEFINE_PUT (put_le32, uint32_t, htole32)
+DEFINE_PUT (put_le64, uint64_t, htole64)
+DEFINE_PUT (put_be16, uint16_t, htobe16)
+DEFINE_PUT (put_be32, uint32_t, htobe32)
+DEFINE_PUT (put_be64, uint64_t, htobe64)
 
-static inline void
-put_be16 (void *p, size_t off, uint16_t v)
-{
-  v = htobe16 (v);
-  memcpy ((char *) p + off, &v, sizeof v);
-}
-
-static inline void
-put_be32 (void *p, size_t off, uint32_t v)
-{
-  v = htobe32 (v);
-  memcpy ((char *) p + off, &v, sizeof v);
-}
-
-static inline void
-put_be64 (void *p, size_t off, uint64_t v)
-{
-  v = htobe64 (v);
-  memcpy ((char *) p + off, &v, sizeof v);
-}
-
-static inline void
-put_le32 (void *p, size_t off, uint32_t v)
-{
-  v = htole32 (v);
-  memcpy ((char *) p + off, &v, sizeof v);
-}
-
-static inline void
-put_le64 (void *p, size_t off, uint64_t v)
-{
-  v = htole64 (v);
-  memcpy ((char *) p + off, &v, sizeof v);
-}
+#undef DEFINE_AT
+#undef DEFINE_PUT
 
 #endif

@@ -25,9 +25,15 @@
 /* <name>text</name> */
 #define W_LEAF(name, ...) \
   do { W_START (name); W_TEXT (__VA_ARGS__); W_END (); } while (0)
-/* <name attr='value'/> */
+/* <name/> */
+#define W_EMPTY(name) do { W_START (name); W_END (); } while (0)
+/* <name attr='value'/>, the value a format and its arguments */
 #define W_EMPTY1(name, a, ...) \
   do { W_START (name); W_ATTR (a, __VA_ARGS__); W_END (); } while (0)
+/* <name a='va' b='vb'/>, the values strings */
+#define W_EMPTY2(name, a, va, b, vb) \
+  do { W_START (name); W_ATTR (a, "%s", va); W_ATTR (b, "%s", vb); W_END (); } \
+  while (0)
 
 int
 domxml_parse_net_map (const char *s, struct domxml_net_map *m,
@@ -80,16 +86,10 @@ write_os (xmlTextWriterPtr w, const struct vm *vm)
   W_END ();
   if (vm->firmware == VM_FIRMWARE_EFI) {
     W_START ("firmware");
-    W_START ("feature");
-    W_ATTR ("enabled", vm->secure_boot ? "yes" : "no");
-    W_ATTR ("name", "secure-boot");
-    W_END ();
-    if (vm->secure_boot) {
-      W_START ("feature");
-      W_ATTR ("enabled", "yes");
-      W_ATTR ("name", "enrolled-keys");
-      W_END ();
-    }
+    W_EMPTY2 ("feature", "enabled", vm->secure_boot ? "yes" : "no",
+              "name", "secure-boot");
+    if (vm->secure_boot)
+      W_EMPTY2 ("feature", "enabled", "yes", "name", "enrolled-keys");
     W_END ();
     if (vm->secure_boot)
       W_EMPTY1 ("loader", "secure", "yes");
@@ -103,17 +103,14 @@ static int
 write_features (xmlTextWriterPtr w, const struct vm *vm)
 {
   W_START ("features");
-  W_START ("acpi"); W_END ();
-  W_START ("apic"); W_END ();
+  W_EMPTY ("acpi");
+  W_EMPTY ("apic");
   if (is_windows (vm)) {
     /* What Windows guests expect of a hypervisor, as virt-v2v sets it. */
     W_START ("hyperv");
     W_EMPTY1 ("relaxed", "state", "on");
     W_EMPTY1 ("vapic", "state", "on");
-    W_START ("spinlocks");
-    W_ATTR ("state", "on");
-    W_ATTR ("retries", "8191");
-    W_END ();
+    W_EMPTY2 ("spinlocks", "state", "on", "retries", "8191");
     W_END ();
   }
   if (vm->secure_boot)
@@ -154,22 +151,13 @@ write_disks (xmlTextWriterPtr w, const struct vm *vm,
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "disk");
-    W_START ("driver");
-    W_ATTR ("name", "qemu");
-    W_ATTR ("type", "raw");
-    W_END ();
+    W_EMPTY2 ("driver", "name", "qemu", "type", "raw");
     W_START ("source");
     W_ATTR ("file", "%s", o->disk_paths[vm->disks[i].disk]);
     /* The file is on a FUSE mount: libvirt must not chown or label it. */
-    W_START ("seclabel");
-    W_ATTR ("model", "dac");
-    W_ATTR ("relabel", "no");
+    W_EMPTY2 ("seclabel", "model", "dac", "relabel", "no");
     W_END ();
-    W_END ();
-    W_START ("target");
-    W_ATTR ("dev", "%s", dev);
-    W_ATTR ("bus", o->virtio ? "virtio" : "sata");
-    W_END ();
+    W_EMPTY2 ("target", "dev", dev, "bus", o->virtio ? "virtio" : "sata");
     if (i == 0)
       W_EMPTY1 ("boot", "order", "1");
     W_END ();
@@ -191,11 +179,8 @@ write_cdroms (xmlTextWriterPtr w, const struct vm *vm,
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "cdrom");
-    W_START ("target");
-    W_ATTR ("dev", "%s", dev);
-    W_ATTR ("bus", "sata");
-    W_END ();
-    W_START ("readonly"); W_END ();
+    W_EMPTY2 ("target", "dev", dev, "bus", "sata");
+    W_EMPTY ("readonly");
     W_END ();
   }
   return 0;
@@ -272,19 +257,10 @@ write_domain (xmlTextWriterPtr w, const struct vm *vm,
   W_END ();
   W_START ("console");
   W_ATTR ("type", "pty");
-  W_START ("target");
-  W_ATTR ("type", "serial");
-  W_ATTR ("port", "0");
+  W_EMPTY2 ("target", "type", "serial", "port", "0");
   W_END ();
-  W_END ();
-  W_START ("controller");
-  W_ATTR ("type", "usb");
-  W_ATTR ("model", "qemu-xhci");
-  W_END ();
-  W_START ("input");
-  W_ATTR ("type", "tablet");
-  W_ATTR ("bus", "usb");
-  W_END ();
+  W_EMPTY2 ("controller", "type", "usb", "model", "qemu-xhci");
+  W_EMPTY2 ("input", "type", "tablet", "bus", "usb");
   W_START ("graphics");
   W_ATTR ("type", "vnc");
   W_ATTR ("autoport", "yes");

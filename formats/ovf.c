@@ -39,13 +39,22 @@ is_ovf (const xmlNode *n, const char *local)
   return false;
 }
 
+/* The first child of N that MATCHES names LOCAL. */
+static const xmlNode *
+find_child (const xmlNode *n, const char *local,
+            bool (*matches) (const xmlNode *, const char *))
+{
+  for (n = n ? n->children : NULL; n; n = n->next)
+    if (matches (n, local))
+      return n;
+  return NULL;
+}
+
+/* A child in the OVF namespace. */
 static const xmlNode *
 child (const xmlNode *n, const char *local)
 {
-  for (n = n ? n->children : NULL; n; n = n->next)
-    if (is_ovf (n, local))
-      return n;
-  return NULL;
+  return find_child (n, local, is_ovf);
 }
 
 /* An attribute in the OVF namespace (ovf:href), or unqualified. */
@@ -225,16 +234,14 @@ parse_disk (const xmlNode *env, const xmlNode *n, const char *name,
 static bool
 is_named (const xmlNode *n, const char *local)
 {
-  return n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, local) == 0;
+  return n->type == XML_ELEMENT_NODE &&
+    strcmp ((const char *) n->name, local) == 0;
 }
 
 static const xmlNode *
 child_named (const xmlNode *n, const char *local)
 {
-  for (n = n ? n->children : NULL; n; n = n->next)
-    if (is_named (n, local))
-      return n;
-  return NULL;
+  return find_child (n, local, is_named);
 }
 
 /* The text of N's child LOCAL, trimmed; NULL when there is none. */
@@ -245,7 +252,8 @@ field (const xmlNode *n, const char *local)
   char *r, *p;
   size_t l;
 
-  if ((n = child_named (n, local)) == NULL || (v = xmlNodeGetContent (n)) == NULL)
+  n = child_named (n, local);
+  if (n == NULL || (v = xmlNodeGetContent (n)) == NULL)
     return NULL;
   for (p = (char *) v; isspace ((unsigned char) *p); p++)
     ;
@@ -365,8 +373,9 @@ vm_add_disk (struct vm *vm, struct vm_disk d)
 /* One hardware Item: CPU, memory, disk or NIC.  Controllers were taken
  * in a first pass. */
 static int
-parse_item (const struct ovf *o, const xmlNode *it, const struct ovf_ctrl *ctrls,
-            size_t n_ctrls, struct vm *vm, const char *name, struct v2_error *e)
+parse_item (const struct ovf *o, const xmlNode *it,
+            const struct ovf_ctrl *ctrls, size_t n_ctrls, struct vm *vm,
+            const char *name, struct v2_error *e)
 {
   int64_t rt = field_number (it, "ResourceType"), q;
   CLEANUP_FREE char *units = NULL, *res = NULL, *parent = NULL, *mac = NULL;
@@ -381,7 +390,8 @@ parse_item (const struct ovf *o, const xmlNode *it, const struct ovf_ctrl *ctrls
     q = field_number (it, "VirtualQuantity");
     if (q < 1 || q > VM_MAX_VCPUS)
       return v2_err (e, EINVAL, "%s: Item at line %d: %s CPU count (1 to %d)",
-                     name, it->line, q == -1 ? "no" : "impossible", VM_MAX_VCPUS);
+                     name, it->line, q == -1 ? "no" : "impossible",
+                     VM_MAX_VCPUS);
     vm->vcpus = (unsigned) q;
     q = field_number (it, "CoresPerSocket");
     vm->cores_per_socket = q > 0 && q <= VM_MAX_VCPUS ? (unsigned) q : 0;
@@ -536,8 +546,10 @@ parse_virtual_system (struct ovf *o, const xmlNode *vs, const char *name,
       continue;
     rt = field_number (n, "ResourceType");
     sub = field (n, "ResourceSubType");
-    if ((rt != 5 && rt != 6 && rt != 20) || (c.type = controller_type (rt, sub)) ==
-        VM_CTRL_UNKNOWN || (c.id = field (n, "InstanceID")) == NULL)
+    if (rt != 5 && rt != 6 && rt != 20)
+      continue;
+    c.type = controller_type (rt, sub);
+    if (c.type == VM_CTRL_UNKNOWN || (c.id = field (n, "InstanceID")) == NULL)
       continue;
     addr = field_number (n, "Address");
     c.bus = addr >= 0 && addr < 64 ? (unsigned) addr : 0;
@@ -580,7 +592,8 @@ parse_systems (struct ovf *o, const xmlNode *n, const char *name, int depth,
     return v2_err (e, EINVAL, "%s: VirtualSystemCollections nested more than "
                    "8 deep", name);
   for (n = n->children; n; n = n->next) {
-    if (is_ovf (n, "VirtualSystem") && parse_virtual_system (o, n, name, e) == -1)
+    if (is_ovf (n, "VirtualSystem") &&
+        parse_virtual_system (o, n, name, e) == -1)
       return -1;
     if (is_ovf (n, "VirtualSystemCollection") &&
         parse_systems (o, n, name, depth + 1, e) == -1)

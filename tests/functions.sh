@@ -354,6 +354,17 @@ os.close(fd)
 EOF
 }
 
+# make_vmdk_fixture SUBFORMAT VMDK SIZE_BYTES: a VMDK (any kind
+# mkfixture.sh makes) of make_raw_fixture's data, with no raw image left
+# beside it.
+make_vmdk_fixture ()
+{
+    [ $# -eq 3 ] || fail "usage: make_vmdk_fixture SUBFORMAT VMDK SIZE_BYTES"
+    make_raw_fixture "$2.raw" "$3"
+    "$MKFIXTURE" "$1" "$2.raw" "$2"
+    rm -- "$2.raw"
+}
+
 # tree_sums DIR...: SHA-256 of every regular file under the DIRs, in a
 # stable order, to show that a run wrote to no source file.
 tree_sums ()

@@ -11,9 +11,7 @@ requires fio qemu-img sha256sum
 requires_fuse
 
 d=$(tmpdir)
-make_raw_fixture "$d/disk.raw" $(( 256 << 20 ))
-"$MKFIXTURE" monolithicSparse "$d/disk.raw" "$d/disk.vmdk"
-rm "$d/disk.raw"
+make_vmdk_fixture monolithicSparse "$d/disk.vmdk" $(( 256 << 20 ))
 sum=$(sha_of "$d/disk.vmdk")
 view=$d/mnt/disks/disk.raw
 

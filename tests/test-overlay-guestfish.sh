@@ -11,9 +11,7 @@ requires_fuse
 export LIBGUESTFS_BACKEND=direct
 
 d=$(tmpdir)
-make_raw_fixture "$d/disk.raw" $(( 256 << 20 ))
-"$MKFIXTURE" streamOptimized "$d/disk.raw" "$d/disk.vmdk"
-rm "$d/disk.raw"
+make_vmdk_fixture streamOptimized "$d/disk.vmdk" $(( 256 << 20 ))
 sum=$(sha_of "$d/disk.vmdk")
 view=$d/mnt/disks/disk.raw
 

@@ -20,8 +20,7 @@ d=$(tmpdir)
 size=$(( (4 << 30) + 7 * 512 ))
 make_raw_fixture "$d/disk.raw" "$size"
 "$MKFIXTURE" twoGbMaxExtentSparse "$d/disk.raw" "$d/disk.vmdk"
-cp --sparse=always "$d/disk.raw" "$d/ref.raw"
-rm "$d/disk.raw"
+mv "$d/disk.raw" "$d/ref.raw"
 sums=$(tree_sums "$d"/disk*.vmdk)
 ops=$tests_srcdir/overlay-ops.py
 view=$d/mnt/disks/disk.raw
