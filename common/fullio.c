@@ -1,6 +1,9 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fullio.h"
@@ -40,4 +43,56 @@ pwrite_full (int fd, const void *buf, size_t len, uint64_t off)
     done += (size_t) r;
   }
   return 0;
+}
+
+char *
+read_small_file (const char *path, size_t max, size_t *len)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  size_t cap = 4096, n = 0;
+  char *buf = NULL, *nb;
+  ssize_t r;
+  struct stat st;
+
+  if (fd == -1)
+    return NULL;
+  if (fstat (fd, &st) == -1)
+    goto fail;
+  if (!S_ISREG (st.st_mode)) {
+    errno = EINVAL;
+    goto fail;
+  }
+  /* Read to the end, not to st_size: a generated file may change. */
+  for (;;) {
+    if (n + 1 >= cap || buf == NULL) {
+      if (buf)
+        cap *= 2;
+      if ((nb = realloc (buf, cap)) == NULL)
+        goto fail;
+      buf = nb;
+    }
+    r = read (fd, buf + n, cap - n - 1);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1)
+      goto fail;
+    if (r == 0)
+      break;
+    n += (size_t) r;
+    if (n > max) {
+      errno = EFBIG;
+      goto fail;
+    }
+  }
+  close (fd);
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+ fail:
+  r = errno;
+  free (buf);
+  close (fd);
+  errno = (int) r;
+  return NULL;
 }

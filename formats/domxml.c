@@ -147,7 +147,7 @@ write_disks (xmlTextWriterPtr w, const struct vm *vm,
 
   for (i = 0; i < vm->n_disks; i++) {
     char dev[16];
-    disk_target (dev, sizeof dev, o->virtio ? "vd" : "sd", i);
+    disk_target (dev, sizeof dev, o->virtio_blk ? "vd" : "sd", i);
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "disk");
@@ -157,7 +157,7 @@ write_disks (xmlTextWriterPtr w, const struct vm *vm,
     /* The file is on a FUSE mount: libvirt must not chown or label it. */
     W_EMPTY2 ("seclabel", "model", "dac", "relabel", "no");
     W_END ();
-    W_EMPTY2 ("target", "dev", dev, "bus", o->virtio ? "virtio" : "sata");
+    W_EMPTY2 ("target", "dev", dev, "bus", o->virtio_blk ? "virtio" : "sata");
     if (i == 0)
       W_EMPTY1 ("boot", "order", "1");
     W_END ();
@@ -175,7 +175,7 @@ write_cdroms (xmlTextWriterPtr w, const struct vm *vm,
 
   for (i = 0; i < vm->n_cdroms; i++) {
     char dev[16];
-    disk_target (dev, sizeof dev, "sd", (o->virtio ? 0 : vm->n_disks) + i);
+    disk_target (dev, sizeof dev, "sd", (o->virtio_blk ? 0 : vm->n_disks) + i);
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "cdrom");
@@ -207,7 +207,7 @@ write_nics (xmlTextWriterPtr w, const struct vm *vm,
     W_START ("source");
     W_ATTR (m && m->bridge ? "bridge" : "network", "%s", m ? m->to : "default");
     W_END ();
-    W_EMPTY1 ("model", "type", o->virtio ? "virtio" : "e1000");
+    W_EMPTY1 ("model", "type", o->virtio_net ? "virtio" : "e1000");
     W_END ();
   }
   return 0;

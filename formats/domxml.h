@@ -15,6 +15,10 @@
  * host bridge br0, "VM Network=network:prod" on the libvirt network
  * prod.  A NIC whose network no entry names goes to the libvirt network
  * "default". */
+/* A domain.xml larger than this is not one a v2vfs mount wrote: the
+ * tools that read one back (v2vfs-boot, v2vfs-fix) stop there. */
+#define DOMXML_MAX_BYTES (4 << 20)
+
 struct domxml_net_map {
   char *from;
   char *to;
@@ -28,10 +32,10 @@ struct domxml_opts {
   size_t n_disk_paths;
   const struct domxml_net_map *maps;
   size_t n_maps;
-  /* The guest has virtio drivers (the guest fix ran): virtio disks and
-   * NICs.  Otherwise SATA disks and e1000 NICs, which every x86 OS can
-   * boot from without drivers. */
-  bool virtio;
+  /* The guest has virtio drivers (the guest fix ran and said so):
+   * virtio-blk disks, virtio-net NICs.  Otherwise SATA disks and e1000
+   * NICs, which every x86 OS can boot from without drivers. */
+  bool virtio_blk, virtio_net;
 };
 
 /* Parse one --network-map value ("FROM=TO", "FROM=network:TO") into M

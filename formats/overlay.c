@@ -57,6 +57,7 @@
 #include "checked.h"
 #include "cleanup.h"
 #include "fullio.h"
+#include "fixreport.h"
 #include "overlay.h"
 #include "vector.h"
 
@@ -508,6 +509,17 @@ overlay_store_discard (const char *dir, unsigned *n_disks, uint64_t *bytes,
   while ((de = readdir (d)) != NULL) {
     size_t len = strlen (de->d_name);
     char data[NAME_MAX + 2];
+    /* A guest-fix report speaks of the writes: it goes with them. */
+    if (fixreport_is_name (de->d_name)) {
+      *bytes += file_bytes (st->dirfd, de->d_name);
+      if (unlinkat (st->dirfd, de->d_name, 0) == -1) {
+        v2_err (e, errno, "%s/%s: cannot remove: %s", dir, de->d_name,
+                strerror (errno));
+        closedir (d);
+        goto out;
+      }
+      continue;
+    }
     if (len <= 4 || len > NAME_MAX || strcmp (de->d_name + len - 4, ".map") != 0 ||
         !is_our_map (st->dirfd, de->d_name))
       continue;

@@ -51,7 +51,8 @@ void overlay_store_close (struct overlay_store *st);
 
 /* Delete everything the store in DIR holds, so the next mount starts
  * clean.  Only files the store made are removed; DIR itself stays.
- * Refused while the store is mounted.  *N_DISKS and *BYTES say what went. */
+ * The guest-fix reports go too: they describe the writes.  Refused
+ * while the store is mounted.  *N_DISKS and *BYTES say what went. */
 int overlay_store_discard (const char *dir, unsigned *n_disks,
                            uint64_t *bytes, struct v2_error *e);
 

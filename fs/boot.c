@@ -37,6 +37,8 @@
 #include <libxml/tree.h>
 
 #include "cleanup.h"
+#include "domxml.h"
+#include "fullio.h"
 
 extern char **environ;
 
@@ -48,6 +50,7 @@ struct boot {
   regex_t re;
   double timeout, shutdown_timeout;
   bool keep_network;
+  bool tcg;                      /* no KVM: a domain of type qemu */
   char dir[64];                  /* the layers' directory */
   size_t n_layers;
   char *layers[MAX_LAYERS];
@@ -76,6 +79,16 @@ now (void)
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* libvirt prints every error by default, even the "no such domain" of a
+ * transient domain that is gone as expected: its errors are read with
+ * virt_error where they matter, and printed once. */
+static void
+quiet_errors (void *opaque, virErrorPtr err)
+{
+  (void) opaque;
+  (void) err;
+}
+
 static const char *
 virt_error (void)
 {
@@ -102,6 +115,8 @@ usage (FILE *f)
 "  --connect URI         libvirt URI (default qemu:///system)\n"
 "  --keep-network        keep domain.xml's networks (default: user-mode\n"
 "                        networking, so the test VM stays off the LAN)\n"
+"  --accel kvm|tcg       run the domain under KVM or emulated (default: KVM\n"
+"                        when /dev/kvm can be opened)\n"
 "  --help\n");
 }
 
@@ -196,8 +211,8 @@ isolate_nic (xmlNode *nic)
   }
 }
 
-/* The test domain's XML: DOMXML with layers, its own name, and TCG when
- * there is no KVM. */
+/* The test domain's XML: DOMXML with layers, its own name, and type
+ * qemu (TCG) when there is no KVM. */
 static char *
 test_domain (struct boot *b, const char *domxml, size_t len)
 {
@@ -213,7 +228,7 @@ test_domain (struct boot *b, const char *domxml, size_t len)
     fprintf (stderr, "v2vfs-boot: domain.xml: not a libvirt domain\n");
     goto out;
   }
-  if (access ("/dev/kvm", R_OK | W_OK) != 0)
+  if (b->tcg)
     xmlSetProp (dom, BAD_CAST "type", BAD_CAST "qemu");
   if ((name = child_elem (dom, "name")) != NULL) {
     xmlChar *old = xmlNodeGetContent (name);
@@ -336,19 +351,19 @@ main (int argc, char **argv)
     { "shutdown-timeout", required_argument, NULL, 's' },
     { "connect", required_argument, NULL, 'c' },
     { "keep-network", no_argument, NULL, 'k' },
+    { "accel", required_argument, NULL, 'a' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct boot b = { .ready = "login:", .timeout = 600, .shutdown_timeout = 60 };
-  const char *uri = "qemu:///system", *vm = NULL;
+  const char *uri = "qemu:///system", *vm = NULL, *accel = NULL;
   CLEANUP_FREE char *path = NULL, *xml = NULL, *testxml = NULL, *name = NULL;
   virConnectPtr conn = NULL;
   virDomainPtr dom = NULL;
   struct sigaction sa = { .sa_handler = on_signal };
   double t0, deadline;
   int c, ret = 1, timer = -1;
-  FILE *f;
-  long len;
+  size_t len;
 
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
     char *end;
@@ -368,6 +383,13 @@ main (int argc, char **argv)
     }
     case 'c': uri = optarg; break;
     case 'k': b.keep_network = true; break;
+    case 'a':
+      if (strcmp (optarg, "kvm") != 0 && strcmp (optarg, "tcg") != 0) {
+        fprintf (stderr, "v2vfs-boot: --accel %s: want kvm or tcg\n", optarg);
+        return 1;
+      }
+      accel = optarg;
+      break;
     case 'h': usage (stdout); return 0;
     default: usage (stderr); return 1;
     }
@@ -376,6 +398,7 @@ main (int argc, char **argv)
     usage (stderr);
     return 1;
   }
+  b.tcg = accel ? strcmp (accel, "tcg") == 0 : access ("/dev/kvm", R_OK | W_OK) != 0;
   if (regcomp (&b.re, b.ready, REG_EXTENDED | REG_NOSUB) != 0) {
     fprintf (stderr, "v2vfs-boot: --ready '%s': not a valid regular expression\n",
              b.ready);
@@ -384,16 +407,10 @@ main (int argc, char **argv)
   if (asprintf (&path, "%s%s%s/domain.xml", argv[optind], vm ? "/" : "",
                 vm ? vm : "") == -1)
     goto out;
-  if ((f = fopen (path, "re")) == NULL || fseek (f, 0, SEEK_END) == -1 ||
-      (len = ftell (f)) <= 0 || fseek (f, 0, SEEK_SET) == -1 ||
-      (xml = malloc ((size_t) len + 1)) == NULL ||
-      fread (xml, 1, (size_t) len, f) != (size_t) len) {
-    fprintf (stderr, "v2vfs-boot: %s: %s\n", path,
-             errno ? strerror (errno) : "cannot read it");
+  if ((xml = read_small_file (path, DOMXML_MAX_BYTES, &len)) == NULL) {
+    fprintf (stderr, "v2vfs-boot: %s: %s\n", path, strerror (errno));
     goto out;
   }
-  fclose (f);
-  xml[len] = '\0';
 
   /* The layers' directory: qemu runs as another user, and must reach
    * the files libvirt hands it. */
@@ -408,6 +425,7 @@ main (int argc, char **argv)
 
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
+  virSetErrorFunc (NULL, quiet_errors);
   if (virEventRegisterDefaultImpl () == -1 ||
       (conn = virConnectOpen (uri)) == NULL) {
     fprintf (stderr, "v2vfs-boot: %s: %s\n", uri, virt_error ());

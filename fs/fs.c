@@ -183,54 +183,123 @@ vm_dir_name (const struct fs *fs, const char *name, size_t k)
   return r;
 }
 
+static void
+text_put (struct fs_text *t)
+{
+  if (t && --t->refs == 0) {
+    free (t->s);
+    free (t);
+  }
+}
+
+/* Whether two stats are of the same file, unchanged.  A missing report
+ * has st_ino 0. */
+static bool
+same_file (const struct stat *a, const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+    a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The domain XML of VM as its report FIX says, with one reference. */
+static struct fs_text *
+domain_text (const struct fs *fs, size_t vm, const struct fixreport_result *fix,
+             struct v2_error *e)
+{
+  const struct domxml_opts o = {
+    .disk_paths = fs->disk_paths, .n_disk_paths = fs->bundle->n_disks,
+    .maps = fs->maps, .n_maps = fs->n_maps,
+    .virtio_blk = fix->virtio_blk, .virtio_net = fix->virtio_net,
+  };
+  struct fs_text *t = calloc (1, sizeof *t);
+
+  if (t == NULL) {
+    v2_err (e, ENOMEM, "out of memory");
+    return NULL;
+  }
+  if ((t->s = domxml_generate (&fs->bundle->vms[vm], &o, e)) == NULL) {
+    free (t);
+    return NULL;
+  }
+  t->len = strlen (t->s);
+  t->refs = 1;
+  return t;
+}
+
+/* Make domain.xml node N follow its report: regenerate the text if the
+ * report file changed since.  N's lock held.  Renaming a new report into
+ * place (what v2vfs-fix does) changes the inode, so a report is never
+ * seen half-written. */
+static int
+domain_refresh (const struct fs *fs, struct fs_node *n, struct v2_error *e)
+{
+  struct fixreport_result fix;
+  struct fs_text *t;
+  struct stat st = { 0 };
+
+  if (n->report == NULL)
+    return 0;
+  if (stat (n->report, &st) == -1) {
+    if (errno != ENOENT)
+      return v2_err (e, errno, "%s: %s", n->report, strerror (errno));
+    memset (&st, 0, sizeof st);
+  }
+  if (n->text && same_file (&st, &n->report_st))
+    return 0;
+  if (fixreport_read (n->report, &fix, e) == -1 ||
+      (t = domain_text (fs, n->vm, &fix, e)) == NULL)
+    return -1;
+  text_put (n->text);
+  n->text = t;
+  n->size = n->alloc = t->len;
+  n->report_st = st;
+  return 0;
+}
+
 /* domain.xml for each VM of B. */
 static int
 add_domains (struct fs *fs, struct bundle *b, struct v2_error *e)
 {
-  CLEANUP_FREE char **paths = calloc (b->n_disks + 1, sizeof *paths);
+  const struct fixreport_result unfixed = { 0 };
   size_t i;
-  int r = -1;
 
-  if (paths == NULL)
+  if ((fs->disk_paths = calloc (b->n_disks + 1, sizeof *fs->disk_paths)) == NULL)
     return v2_err (e, ENOMEM, "out of memory");
   for (i = 0; i < b->n_disks; i++)
-    if (asprintf (&paths[i], "%s/disks/%s.raw", fs->mnt, b->disks[i]->name) == -1) {
-      v2_err (e, ENOMEM, "out of memory");
-      goto out;
+    if (asprintf (&fs->disk_paths[i], "%s/disks/%s.raw", fs->mnt,
+                  b->disks[i]->name) == -1) {
+      fs->disk_paths[i] = NULL;
+      return v2_err (e, ENOMEM, "out of memory");
     }
   for (i = 0; i < b->n_vms; i++) {
-    const struct domxml_opts o = {
-      .disk_paths = paths, .n_disk_paths = b->n_disks,
-      .maps = fs->maps, .n_maps = fs->n_maps,
-    };
     fuse_ino_t parent = FS_ROOT_INO;
-    char *xml = domxml_generate (&b->vms[i], &o, e);
     struct fs_node *n;
-    if (xml == NULL)
-      goto out;
     if (b->n_vms > 1) {
       CLEANUP_FREE char *dir = vm_dir_name (fs, b->vms[i].name, i);
-      if (dir == NULL || add_node (fs, FS_ROOT_INO, dir, S_IFDIR | 0555, e) == -1) {
-        free (xml);
-        if (dir == NULL)
-          v2_err (e, ENOMEM, "out of memory");
-        goto out;
-      }
+      if (dir == NULL)
+        return v2_err (e, ENOMEM, "out of memory");
+      if (add_node (fs, FS_ROOT_INO, dir, S_IFDIR | 0555, e) == -1)
+        return -1;
       parent = fs->n_nodes;
     }
-    if (add_node (fs, parent, "domain.xml", S_IFREG | 0444, e) == -1) {
-      free (xml);
-      goto out;
-    }
+    if (add_node (fs, parent, "domain.xml", S_IFREG | 0444, e) == -1)
+      return -1;
     n = &fs->nodes[fs->n_nodes - 1];
-    n->text = xml;
-    n->size = n->alloc = strlen (xml);
+    n->vm = i;
+    if (fs->overlay_dir) {
+      if ((n->report = fixreport_path (fs->overlay_dir, i, b->n_vms)) == NULL)
+        return v2_err (e, ENOMEM, "out of memory");
+      if (domain_refresh (fs, n, e) == -1)
+        return -1;
+    }
+    else {
+      if ((n->text = domain_text (fs, i, &unfixed, e)) == NULL)
+        return -1;
+      n->size = n->alloc = n->text->len;
+    }
   }
-  r = 0;
- out:
-  for (i = 0; i < b->n_disks; i++)
-    free (paths[i]);
-  return r;
+  return 0;
 }
 
 int
@@ -350,12 +419,16 @@ fs_free (struct fs *fs)
       ret = -1;
     }
     free (n->name);
-    free (n->text);
+    text_put (n->text);
+    free (n->report);
     layout_put (n->layout);
     layout_put (n->cached);
     pthread_mutex_destroy (&n->lock);
   }
   free (fs->nodes);
+  for (i = 0; fs->disk_paths && fs->disk_paths[i]; i++)
+    free (fs->disk_paths[i]);
+  free (fs->disk_paths);
   overlay_store_close (fs->store);
   if (fs->buf_key_made) {
     free (pthread_getspecific (fs->buf_key));
@@ -372,10 +445,12 @@ node_of (fuse_req_t req, fuse_ino_t ino)
   return ino >= 1 && ino <= fs->n_nodes ? &fs->nodes[ino - 1] : NULL;
 }
 
-/* An open .qcow2 view with --overlay: the layout it reads. */
+/* An open .qcow2 view with --overlay: the layout it reads; an open
+ * domain.xml that follows a report: the text it reads. */
 struct fs_handle {
   struct fs_layout *layout;
   bool cached;                   /* through the kernel's cache */
+  struct fs_text *text;
 };
 
 static struct fs_handle *
@@ -384,12 +459,13 @@ handle_of (const struct fuse_file_info *fi)
   return fi ? (struct fs_handle *) (uintptr_t) fi->fh : NULL;
 }
 
-/* With --overlay, a disk's size or allocation changes with every write:
- * let the kernel cache nothing of its attributes. */
+/* With --overlay, a disk's size or allocation changes with every write,
+ * and domain.xml with its report: let the kernel cache nothing of their
+ * attributes. */
 static double
 attr_timeout (const struct fs *fs, const struct fs_node *n)
 {
-  return fs->store && n->img ? 0.0 : FS_TIMEOUT;
+  return fs->store && (n->img || n->report) ? 0.0 : FS_TIMEOUT;
 }
 
 /* The attributes of node INO; for a qcow2 view, those of the layout the
@@ -403,6 +479,16 @@ stat_node (struct fs *fs, fuse_ino_t ino, const struct fuse_file_info *fi,
 
   if (n->ov)
     alloc = overlay_allocated (n->ov);
+  else if (n->report) {
+    const struct fs_handle *h = handle_of (fi);
+    pthread_mutex_lock (&n->lock);
+    if (h == NULL && domain_refresh (fs, n, e) == -1) {
+      pthread_mutex_unlock (&n->lock);
+      return -1;
+    }
+    size = alloc = (h ? h->text : n->text)->len;
+    pthread_mutex_unlock (&n->lock);
+  }
   else if (n->layout && fs->store) {
     const struct fs_handle *h = handle_of (fi);
     pthread_mutex_lock (&n->lock);
@@ -432,7 +518,7 @@ static void
 reply_error (fuse_req_t req, const struct fs_node *n, const char *what,
              const struct v2_error *e)
 {
-  fs_log (fuse_req_userdata (req), "%s%s: %s: %s", n->file ? "" : "disks/",
+  fs_log (fuse_req_userdata (req), "%s%s: %s: %s", n->img ? "disks/" : "",
           n->name, what, e->msg);
   fuse_reply_err (req, e->errnum == ENOMEM || e->errnum == ENOSPC ?
                   e->errnum : EIO);
@@ -582,7 +668,7 @@ fs_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void
 open_layout (fuse_req_t req, struct fs_node *n, struct fuse_file_info *fi)
 {
-  struct fs_handle *h = malloc (sizeof *h);
+  struct fs_handle *h = calloc (1, sizeof *h);
   struct v2_error e;
 
   if (h == NULL) {
@@ -615,6 +701,34 @@ open_layout (fuse_req_t req, struct fs_node *n, struct fuse_file_info *fi)
   fuse_reply_open (req, fi);
 }
 
+/* Open a domain.xml that follows its report: pin the newest text to the
+ * file, and let the kernel drop what it cached of an older one. */
+static void
+open_text (fuse_req_t req, const struct fs *fs, struct fs_node *n,
+           struct fuse_file_info *fi)
+{
+  struct fs_handle *h = calloc (1, sizeof *h);
+  struct v2_error e;
+
+  if (h == NULL) {
+    fuse_reply_err (req, ENOMEM);
+    return;
+  }
+  pthread_mutex_lock (&n->lock);
+  if (domain_refresh (fs, n, &e) == -1) {
+    pthread_mutex_unlock (&n->lock);
+    free (h);
+    reply_error (req, n, "open", &e);
+    return;
+  }
+  h->text = n->text;
+  h->text->refs++;
+  pthread_mutex_unlock (&n->lock);
+  fi->keep_cache = 0;
+  fi->fh = (uintptr_t) h;
+  fuse_reply_open (req, fi);
+}
+
 static void
 fs_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -633,6 +747,10 @@ fs_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     open_layout (req, n, fi);
     return;
   }
+  if (n->report) {
+    open_text (req, fs, n, fi);
+    return;
+  }
   /* Only this mount changes the content, and the kernel keeps its cache
    * right through writes: keep it across opens. */
   fi->keep_cache = 1;
@@ -649,7 +767,9 @@ fs_release (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     pthread_mutex_lock (&n->lock);
     if (h->cached)
       n->n_cached--;
-    layout_put (h->layout);
+    if (h->layout)
+      layout_put (h->layout);
+    text_put (h->text);
     pthread_mutex_unlock (&n->lock);
     free (h);
   }
@@ -681,7 +801,9 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   struct fs *fs = fuse_req_userdata (req);
   struct fs_node *n = node_of (req, ino);
   const struct fs_handle *h = handle_of (fi);
-  const struct qcow2 *q = h ? h->layout->q : n && n->layout ? n->layout->q : NULL;
+  const struct qcow2 *q = h && h->layout ? h->layout->q :
+    n && n->layout ? n->layout->q : NULL;
+  const struct fs_text *text = h && h->text ? h->text : n ? n->text : NULL;
   uint64_t end;
   char *buf;
   struct v2_error e;
@@ -691,7 +813,7 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     fuse_reply_err (req, n ? EISDIR : ENOENT);
     return;
   }
-  end = q ? q->file_size : n->size;
+  end = q ? q->file_size : text ? text->len : n->size;
   /* Short reads at end of file. */
   if (off < 0 || (uint64_t) off >= end) {
     fuse_reply_buf (req, NULL, 0);
@@ -713,15 +835,15 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     r = overlay_pread (n->ov, buf, size, (uint64_t) off, &e);
   else if (n->img)
     r = image_pread (n->img, buf, size, (uint64_t) off, &e);
-  else if (n->text) {
-    memcpy (buf, n->text + off, size);
+  else if (text) {
+    memcpy (buf, text->s + off, size);
     r = 0;
   }
   else
     r = source_pread (n->file, buf, size, (uint64_t) off, "data", &e);
   if (r == -1) {
     fs_log (fs, "%s%s: read of %zu bytes at offset %" PRIu64 ": %s",
-            n->file ? "" : "disks/", n->name, size, (uint64_t) off, e.msg);
+            n->img ? "disks/" : "", n->name, size, (uint64_t) off, e.msg);
     fuse_reply_err (req, e.errnum == ENOMEM ? ENOMEM : EIO);
     return;
   }
@@ -847,7 +969,9 @@ fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 {
   struct fs_node *n = node_of (req, ino);
   const struct fs_handle *h = handle_of (fi);
-  const struct qcow2 *q = h ? h->layout->q : n && n->layout ? n->layout->q : NULL;
+  const struct qcow2 *q = h && h->layout ? h->layout->q :
+    n && n->layout ? n->layout->q : NULL;
+  uint64_t end;
   int64_t r;
 
   if (n == NULL || S_ISDIR (n->mode)) {
@@ -858,7 +982,8 @@ fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     fuse_reply_err (req, EINVAL);
     return;
   }
-  if (off < 0 || (uint64_t) off >= (q ? q->file_size : n->size)) {
+  end = q ? q->file_size : h && h->text ? h->text->len : n->size;
+  if (off < 0 || (uint64_t) off >= end) {
     fuse_reply_err (req, ENXIO);
     return;
   }
@@ -869,7 +994,7 @@ fs_lseek (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
   else if (n->img)
     r = image_seek (n->img, (uint64_t) off, whence == SEEK_DATA);
   else
-    r = whence == SEEK_DATA ? off : (int64_t) n->size;
+    r = whence == SEEK_DATA ? off : (int64_t) end;
   if (r == -1) {
     int err = errno;
     if (err != ENXIO)
@@ -907,6 +1032,48 @@ fs_statfs (fuse_req_t req, fuse_ino_t ino)
   fuse_reply_statfs (req, &sv);
 }
 
+/* domain.xml's FIXREPORT_XATTR: where v2vfs-fix writes the report. */
+static const char *
+xattr_of (const struct fs_node *n, const char *name)
+{
+  return n && n->report && strcmp (name, FIXREPORT_XATTR) == 0 ? n->report : NULL;
+}
+
+/* SIZE 0 asks for the length; a buffer too small is ERANGE (xattr(7)). */
+static void
+reply_xattr (fuse_req_t req, const char *value, size_t len, size_t size)
+{
+  if (size == 0)
+    fuse_reply_xattr (req, len);
+  else if (size < len)
+    fuse_reply_err (req, ERANGE);
+  else
+    fuse_reply_buf (req, value, len);
+}
+
+static void
+fs_getxattr (fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+  const char *v = xattr_of (node_of (req, ino), name);
+
+  if (v == NULL)
+    fuse_reply_err (req, ENODATA);
+  else
+    reply_xattr (req, v, strlen (v), size);
+}
+
+static void
+fs_listxattr (fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+  const struct fs_node *n = node_of (req, ino);
+
+  /* The list is the names, each with its NUL. */
+  if (n && n->report)
+    reply_xattr (req, FIXREPORT_XATTR, sizeof FIXREPORT_XATTR, size);
+  else
+    reply_xattr (req, "", 0, size);
+}
+
 const struct fuse_lowlevel_ops fs_ops = {
   .init = fs_init,
   .lookup = fs_lookup,
@@ -922,4 +1089,6 @@ const struct fuse_lowlevel_ops fs_ops = {
   .fallocate = fs_fallocate,
   .lseek = fs_lseek,
   .statfs = fs_statfs,
+  .getxattr = fs_getxattr,
+  .listxattr = fs_listxattr,
 };

@@ -18,10 +18,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "bundle.h"
 #include "domxml.h"
+#include "fixreport.h"
 #include "overlay.h"
 #include "qcow2.h"
 
@@ -36,6 +38,14 @@ struct fs_layout {
   unsigned refs;                 /* under the node's lock */
 };
 
+/* A generated text (domain.xml), shared by the node (while current) and
+ * the files opened with it, so a reader never sees two versions. */
+struct fs_text {
+  char *s;
+  size_t len;
+  unsigned refs;                 /* under the node's lock */
+};
+
 struct fs_node {
   fuse_ino_t parent;
   char *name;
@@ -43,7 +53,10 @@ struct fs_node {
   uint64_t size;
   uint64_t alloc;                /* bytes allocated, for st_blocks */
   const struct source *file;     /* a descriptor file, or ... */
-  char *text;                    /* ... generated text (domain.xml), or ... */
+  struct fs_text *text;          /* ... generated text (domain.xml), or ... */
+  size_t vm;                     /* (the bundle's VM it describes) */
+  char *report;                  /* (with --overlay: its guest-fix report) */
+  struct stat report_st;         /* (the report the text was made from) */
   struct image *img;             /* ... a raw disk view, or ... */
   struct overlay *ov;            /* (its overlay, owned, with --overlay) */
   fuse_ino_t qcow2_ino;          /* (its qcow2 view) */
@@ -58,11 +71,13 @@ struct fs_node {
 struct fs {
   /* Set before fs_build: */
   const char *mnt;               /* the mount point, absolute */
+  const char *overlay_dir;       /* --overlay DIR, absolute, or NULL */
   const struct domxml_net_map *maps;   /* --network-map */
   size_t n_maps;
   bool foreground;
 
   struct bundle *bundle;
+  char **disk_paths;             /* MNT/disks/NAME.raw, for domain.xml */
   struct overlay_store *store;   /* with --overlay */
   struct fuse_session *se;       /* for cache invalidation */
   size_t n_nodes;
@@ -82,7 +97,10 @@ struct fs {
 /* Build the tree for B; every node carries MTIME (the source's).  With
  * STORE (owned by fs from here on), every disk gets its overlay.  Each
  * VM's domain.xml names the disks under fs->mnt: at the top for one VM,
- * in a directory per VM for several. */
+ * in a directory per VM for several.  With an overlay, domain.xml
+ * follows the VM's guest-fix report in fs->overlay_dir, read now and
+ * again whenever the report file changes; its path is domain.xml's
+ * extended attribute FIXREPORT_XATTR. */
 int fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
               const struct timespec *mtime, struct v2_error *e);
 /* The kernel caps FUSE readahead at its default (128 KiB) whatever the

@@ -55,8 +55,10 @@ usage (FILE *f)
 "  --help        show this help\n"
 "  --version     show the version\n"
 "\n"
-"The mount shows disks/NAME.raw and disks/NAME.qcow2 for each disk, and the\n"
-"original .ovf, .mf and .cert files.  Unmount with: fusermount3 -u MOUNTPOINT\n");
+"The mount shows disks/NAME.raw and disks/NAME.qcow2 for each disk, a libvirt\n"
+"domain.xml, and the original .ovf, .mf and .cert files.  With --overlay,\n"
+"v2vfs-fix MOUNTPOINT makes the guest bootable on KVM.\n"
+"Unmount with: fusermount3 -u MOUNTPOINT\n");
 }
 
 /* --owner USER[:GROUP], by name or number; GROUP defaults to USER's. */
@@ -118,7 +120,7 @@ main (int argc, char **argv)
   gid_t gid = getgid ();
   struct domxml_net_map *maps = NULL;
   size_t n_maps = 0, i;
-  CLEANUP_FREE char *mnt_abs = NULL;
+  CLEANUP_FREE char *mnt_abs = NULL, *overlay_abs = NULL;
   char *user_opts = NULL;
   const char *mnt;
   struct v2_error e;
@@ -223,6 +225,12 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     goto out;
   }
+  /* The store made DIR if it was missing. */
+  if (overlay_dir && (overlay_abs = realpath (overlay_dir, NULL)) == NULL) {
+    fprintf (stderr, "v2vfs: %s: %s\n", overlay_dir, strerror (errno));
+    goto out;
+  }
+  fs.overlay_dir = overlay_abs;
   fs.foreground = foreground;
   fs.mnt = mnt_abs;
   fs.maps = maps;

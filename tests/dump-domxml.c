@@ -32,17 +32,26 @@ main (int argc, char **argv)
   FILE *f;
   long len;
   int r = 1, a;
+  bool virtio_blk = false, virtio_net = false;
 
   if (argc < 3) {
-    fprintf (stderr, "usage: dump-domxml FILE.ovf MOUNTPOINT [--network-map MAP]...\n");
+    fprintf (stderr, "usage: dump-domxml FILE.ovf MOUNTPOINT [--network-map MAP]... "
+             "[--virtio blk|net|blk,net]\n");
     return 2;
   }
-  for (a = 3; a + 1 < argc && n_maps < 8; a += 2)
+  for (a = 3; a + 1 < argc && n_maps < 8; a += 2) {
+    if (strcmp (argv[a], "--virtio") == 0) {
+      /* As a guest-fix report's result would set it. */
+      virtio_blk = strstr (argv[a + 1], "blk") != NULL;
+      virtio_net = strstr (argv[a + 1], "net") != NULL;
+      continue;
+    }
     if (strcmp (argv[a], "--network-map") != 0 ||
         domxml_parse_net_map (argv[a + 1], &maps[n_maps++], &e) == -1) {
       fprintf (stderr, "dump-domxml: %s\n", e.msg);
       return 1;
     }
+  }
   if ((f = fopen (argv[1], "rb")) == NULL || fseek (f, 0, SEEK_END) == -1 ||
       (len = ftell (f)) < 0 || fseek (f, 0, SEEK_SET) == -1 ||
       (xml = malloc ((size_t) len + 1)) == NULL ||
@@ -78,7 +87,9 @@ main (int argc, char **argv)
   }
   for (i = 0; paths && i < o.n_vms; i++) {
     struct domxml_opts opts = { .disk_paths = paths, .n_disk_paths = n_paths,
-                                .maps = maps, .n_maps = n_maps };
+                                .maps = maps, .n_maps = n_maps,
+                                .virtio_blk = virtio_blk,
+                                .virtio_net = virtio_net };
     CLEANUP_FREE char *dom = domxml_generate (&o.vms[i], &opts, &e);
     if (dom == NULL) {
       fprintf (stderr, "dump-domxml: %s\n", e.msg);

@@ -93,6 +93,49 @@ requires_fuse ()
     fi
 }
 
+# kvm_works: true when KVM really runs guests here (scripts/kvm-works:
+# some sandboxes have a /dev/kvm whose guests never run).
+kvm_works ()
+{
+    "$tests_srcdir/../scripts/kvm-works"
+}
+
+# use_libguestfs: what every libguestfs test sets: the direct backend,
+# and TCG where KVM does not run guests.
+use_libguestfs ()
+{
+    export LIBGUESTFS_BACKEND=direct
+    kvm_works || export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+}
+
+# boot_accel: the --accel of v2vfs-boot for this machine.
+boot_accel ()
+{
+    if kvm_works; then echo kvm; else echo tcg; fi
+}
+
+# use_libvirtd: a stock libvirtd on qemu:///system, started as a user
+# would start it (virtlogd -d, libvirtd -d) unless one already answers,
+# and stopped again at exit.  Call it after functions.sh registered its
+# traps, from the test's own shell.
+use_libvirtd ()
+{
+    local i
+    _libvirtd_answers () { virsh -q -c qemu:///system version > /dev/null 2>&1; }
+    _libvirtd_answers && return 0
+    if ! pgrep -x virtlogd > /dev/null; then
+        virtlogd -d
+        cleanup_fn pkill -x virtlogd
+    fi
+    libvirtd -d
+    cleanup_fn pkill -x libvirtd
+    for (( i = 0; i < 300; i++ )); do
+        _libvirtd_answers && return 0
+        sleep 0.1
+    done
+    fail "libvirtd does not answer on qemu:///system"
+}
+
 # ---------------------------------------------------------------------
 # Cleanups.
 
@@ -178,19 +221,31 @@ assert_not_mounted ()
     fi
 }
 
+# The --overlay DIR of each mount v2vfs_mount made, by mount point.
+declare -A _v2vfs_overlays=()
+
 # v2vfs_unmount MNT: unmount (lazily if it stays busy).  Quiet if MNT is
-# not mounted.
+# not mounted.  With an overlay, wait until the daemon has flushed it and
+# let go of DIR (it exits after the unmount, not with it), so the next
+# mount of DIR finds it free.
 v2vfs_unmount ()
 {
-    local mnt=$1 i
+    local mnt=$1 i key ovl
+    key=$(realpath -m -- "$mnt")
+    ovl=${_v2vfs_overlays[$key]:-}
     is_mounted "$mnt" || return 0
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        fusermount3 -u "$mnt" 2>/dev/null && return 0
-        is_mounted "$mnt" || return 0
+        fusermount3 -u "$mnt" 2>/dev/null && break
+        is_mounted "$mnt" || break
         sleep 0.2
     done
-    echo "$_v2vfs_test_name: $mnt busy, unmounting lazily" >&2
-    fusermount3 -uz "$mnt"
+    if is_mounted "$mnt"; then
+        echo "$_v2vfs_test_name: $mnt busy, unmounting lazily" >&2
+        fusermount3 -uz "$mnt"
+    fi
+    if [ -n "$ovl" ] && [ -d "$ovl" ]; then
+        flock -w 120 "$ovl" true || echo "$_v2vfs_test_name: $ovl still locked" >&2
+    fi
 }
 
 # Unmount anything still mounted at or below DIR (deepest first).
@@ -204,6 +259,18 @@ _v2vfs_unmount_below ()
                                 umount -l "$m" 2>/dev/null ;;
         esac
     done < <(_v2vfs_mountpoints | sort -r)
+}
+
+# _v2vfs_overlay_of ARGS...: the DIR of --overlay DIR among v2vfs's ARGS.
+_v2vfs_overlay_of ()
+{
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --overlay) realpath -m -- "$2"; return ;;
+            --overlay=*) realpath -m -- "${1#--overlay=}"; return ;;
+        esac
+        shift
+    done
 }
 
 # v2vfs_mount [OPTION...] SRC... MNT: run v2vfs with these arguments.  It
@@ -231,6 +298,7 @@ v2vfs_mount ()
     fi
     cleanup_fn v2vfs_unmount "$mnt"
     is_mounted "$mnt" || fail "v2vfs $* returned 0 but $mnt is not mounted"
+    _v2vfs_overlays[$(realpath -m -- "$mnt")]=$(_v2vfs_overlay_of "$@")
 }
 
 # ---------------------------------------------------------------------
@@ -268,6 +336,18 @@ expect_fail_exact ()
         exit 1
     fi
     rm -f -- "$out" "$err" "$exp"
+}
+
+# expect_lines FILE REGEX...: each REGEX (grep's basic syntax) matches a
+# line of FILE.
+expect_lines ()
+{
+    local file=$1 re
+    shift
+    for re in "$@"; do
+        grep -q -e "$re" "$file" ||
+            fail "$file has no line matching '$re':"$'\n'"$(cat "$file")"
+    done
 }
 
 # sha_of FILE: print the SHA-256 of FILE.

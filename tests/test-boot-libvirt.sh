@@ -5,7 +5,7 @@
 # (tests/mkbootdisk.py), in a streamOptimized VMDK inside an OVA, mounted
 # with -o allow_other (qemu runs as libvirt-qemu) and an overlay.
 #   1. domain.xml as the mount shows it is defined and started (type
-#      qemu here: this machine has no KVM); virsh domblklist shows the
+#      qemu where KVM runs no guest); virsh domblklist shows the
 #      mount's disks/NAME.raw; the console log shows the line; the domain
 #      is destroyed and undefined.
 #   2. v2vfs-boot starts it as a transient domain over a throwaway qcow2
@@ -22,22 +22,7 @@ boot=$tests_builddir/../fs/v2vfs-boot
 d=$(tmpdir)
 marker="V2VFS-BOOT-OK from the raw view"
 virsh=(virsh -q -c qemu:///system)
-
-# A stock libvirtd, as a user would start it, unless one already answers.
-answers () { "${virsh[@]}" version > /dev/null 2>&1; }
-if ! answers; then
-    if ! pgrep -x virtlogd > /dev/null; then
-        virtlogd -d
-        cleanup_fn pkill -x virtlogd
-    fi
-    libvirtd -d
-    cleanup_fn pkill -x libvirtd
-    for (( i = 0; i < 300; i++ )); do
-        answers && break
-        sleep 0.1
-    done
-fi
-answers || fail "libvirtd does not answer on qemu:///system"
+use_libvirtd
 
 cd "$d"
 python3 "$tests_srcdir/mkbootdisk.py" boot.raw $(( 64 << 20 )) "$marker"
@@ -52,7 +37,10 @@ ovl_before=$(tree_sums ovl)
 sed -e 's|<domain type="kvm">|<domain type="qemu">|' \
     -e "s|<serial type=\"pty\">|<serial type=\"pty\"><log file=\"$d/serial.log\"/>|" \
     mnt/domain.xml > tiny-qemu.xml
-[ -e /dev/kvm ] && cp mnt/domain.xml tiny-qemu.xml
+if kvm_works; then
+    sed "s|<serial type=\"pty\">|<serial type=\"pty\"><log file=\"$d/serial.log\"/>|" \
+        mnt/domain.xml > tiny-qemu.xml
+fi
 drop_tiny ()
 {
     "${virsh[@]}" destroy tiny > /dev/null 2>&1
@@ -74,7 +62,8 @@ echo "domain.xml booted under libvirt: the console printed '$marker'"
 "${virsh[@]}" undefine tiny > /dev/null
 
 # 2. v2vfs-boot.
-"$boot" --ready "^V2VFS-BOOT-OK" --timeout 300 --shutdown-timeout 3 mnt | tee boot.out
+"$boot" --accel "$(boot_accel)" --ready "^V2VFS-BOOT-OK" --timeout 300 \
+    --shutdown-timeout 3 mnt | tee boot.out
 grep -q "^v2vfs-boot: tiny-v2vfs-boot is up after [0-9.]* s: \"$marker\"\$" boot.out ||
     fail "v2vfs-boot did not report the readiness line"
 grep -q "^v2vfs-boot: tiny-v2vfs-boot is gone\$" boot.out || fail "no teardown reported"

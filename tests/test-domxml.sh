@@ -6,7 +6,9 @@
 # with disks at /mnt/vm/disks/NAME.raw.
 #   - the output equals the golden file tests/domxml/NAME.xml (CPUs and
 #     topology, memory, firmware and secure boot, disks in order, MACs,
-#     NICs and their networks), or NAME.err holds the exact error;
+#     NICs and their networks), or NAME.err holds the exact error; a
+#     golden NAME+VARIANT.xml is NAME's source with the arguments of
+#     NAME+VARIANT.args (say, the virtio models of a fixed guest);
 #   - every document passes virt-xml-validate;
 #   - broken descriptors get an exact one-line error.
 set -euo pipefail
@@ -20,9 +22,10 @@ n=0
 shopt -s nullglob
 for golden in "$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err; do
     name=$(basename "${golden%.*}")
-    ovf=$tests_srcdir/samples/ovf/$name.ovf
-    [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$name.ovf
-    [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$name.vmx
+    src=${name%%+*}
+    ovf=$tests_srcdir/samples/ovf/$src.ovf
+    [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$src.ovf
+    [ -f "$ovf" ] || ovf=$tests_srcdir/domxml/$src.vmx
     args=()
     [ ! -f "${golden%.*}.args" ] || mapfile -t args < "${golden%.*}.args"
     r=0

@@ -13,7 +13,7 @@ source "$(dirname "$0")/functions.sh"
 requires qemu-system-x86_64 debootstrap guestfish sha256sum
 requires_fuse
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: building the guest needs root" >&2; exit 77; }
-export LIBGUESTFS_BACKEND=direct
+use_libguestfs
 
 ova=$("$tests_srcdir/../scripts/mkguest") || fail "scripts/mkguest failed"
 sum=$(sha_of "$ova")

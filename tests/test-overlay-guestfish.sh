@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires qemu-img guestfish virt-cat sha256sum
 requires_fuse
-export LIBGUESTFS_BACKEND=direct
+use_libguestfs
 
 d=$(tmpdir)
 make_vmdk_fixture streamOptimized "$d/disk.vmdk" $(( 256 << 20 ))

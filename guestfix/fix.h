@@ -1,0 +1,100 @@
+/* One run of the guest fix: the libguestfs handle on the VM's disks, what
+ * domain.xml says of the VM, what inspection found, and the report.
+ *
+ * guest.c holds the helpers every step uses (reading and editing guest
+ * files, running guest commands, naming devices stably); linux.c holds
+ * the steps of a Linux guest. */
+#ifndef V2V_FIX_H
+#define V2V_FIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <guestfs.h>
+
+#include "edit.h"
+#include "report.h"
+
+/* What v2vfs-fix knows of a kernel of the guest. */
+struct fix_kernel {
+  char *version;                 /* "6.1.0-28-amd64" */
+  bool virtio_blk, virtio_pci, virtio_scsi, virtio_net;  /* has the driver */
+  bool builtin_blk, builtin_pci, builtin_scsi;           /* ... built in */
+};
+
+struct fix {
+  guestfs_h *g;
+  struct report *r;
+  bool dry_run;
+  /* The VM, as domain.xml describes it. */
+  size_t n_disks;
+  char **disks;                  /* the raw views, in order */
+  size_t n_macs;
+  char (*macs)[18];              /* the NICs' MACs, in order */
+  bool efi;
+  /* The guest. */
+  char *root;                    /* the inspected root file system */
+  char **mountpoints;            /* inspection's: mount point, device, ... */
+  size_t n_kernels;
+  struct fix_kernel *kernels;    /* oldest first; the newest boots */
+};
+
+/* ---- guest.c ---- */
+
+/* guestfs's last error, for messages. */
+const char *fix_gerror (const struct fix *f);
+
+bool fix_exists (const struct fix *f, const char *path);
+bool fix_is_file (const struct fix *f, const char *path);
+/* A file's content as a string (NULs cut it short), or NULL when it is
+ * missing (*ERR false) or unreadable (*ERR true, reported).  Freed by
+ * the caller. */
+char *fix_read (struct fix *f, const char *path, bool *err);
+/* The paths that match PATTERN (the guest's glob), sorted; the caller
+ * frees them with fix_free_strv. */
+char **fix_glob (struct fix *f, const char *pattern);
+void fix_free_strv (char **v);
+
+/* Write CONTENT to PATH (a new file gets mode 0644), unless this is a
+ * dry run.  -1 is reported as the run's error. */
+int fix_write (struct fix *f, const char *path, const char *content);
+/* Remove PATH (a file, a link, or with RECURSIVE a directory tree),
+ * unless dry, and report it as removed under KIND. */
+int fix_remove (struct fix *f, const char *path, bool recursive,
+                const char *kind);
+
+/* An edit of one file: IN is its text; see edit.h. */
+typedef int (*fix_edit_fn) (const char *in, void *arg, char **out,
+                            struct edit_log *log);
+/* Apply EDIT to PATH if it exists: write the result if it changed,
+ * report each change under PATH and each note as a warning.  Returns 1
+ * if it changed, 0 if not (or the file is missing), -1 on error. */
+int fix_edit (struct fix *f, const char *path, fix_edit_fn edit, void *arg);
+
+/* Run ARGV in the guest (chrooted, no shell), with a progress line
+ * naming WHAT.  Returns its output (the caller frees it), or NULL with
+ * the error in *ERROR (freed by the caller). */
+char *fix_run (struct fix *f, const char *what, char *const *argv,
+               char **error);
+/* The same, through the guest's /bin/sh.  CMD must be built only from
+ * trusted text and names checked by fix_safe_word. */
+char *fix_sh (struct fix *f, const char *what, const char *cmd, char **error);
+/* A word that may go into a shell command unquoted: letters, digits and
+ * ._+-:/@= only. */
+bool fix_safe_word (const char *s);
+
+/* edit_resolve_fn for F: the stable name of a device of the guest. */
+char *fix_resolve (void *f, const char *dev, const char *use,
+                   const char *fstype, char **why);
+
+/* ---- linux.c ---- */
+
+/* Describe the Linux guest mounted at / (read-only is enough) and check
+ * that it can be fixed: a kernel that cannot drive a virtio disk stops
+ * the run before anything changes. */
+int fix_linux_check (struct fix *f);
+/* Fix it (mounted read-write, or read-only for a dry run).  -1 when the
+ * run failed (the error is in the report). */
+int fix_linux (struct fix *f);
+
+#endif

@@ -1,0 +1,311 @@
+/* See fix.h.  Every change to the guest goes through fix_write,
+ * fix_remove or a command the steps run, so a dry run stops at these
+ * few places, and every change is reported where it is made. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "fix.h"
+
+const char *
+fix_gerror (const struct fix *f)
+{
+  const char *m = guestfs_last_error (f->g);
+
+  return m ? m : "unknown libguestfs error";
+}
+
+bool
+fix_exists (const struct fix *f, const char *path)
+{
+  return guestfs_exists (f->g, path) == 1;
+}
+
+bool
+fix_is_file (const struct fix *f, const char *path)
+{
+  return guestfs_is_file (f->g, path) == 1;
+}
+
+void
+fix_free_strv (char **v)
+{
+  size_t i;
+
+  for (i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+char **
+fix_glob (struct fix *f, const char *pattern)
+{
+  char **v = guestfs_glob_expand (f->g, pattern);
+
+  if (v == NULL)
+    report_warn (f->r, "%s: %s", pattern, fix_gerror (f));
+  return v;
+}
+
+/* PATH with its symbolic links resolved inside the guest, so an edit
+ * lands on the file the guest reads (/etc/sysconfig/grub is a link to
+ * /etc/default/grub).  The caller frees it. */
+static char *
+real_path (struct fix *f, const char *path)
+{
+  if (guestfs_is_symlink (f->g, path) == 1) {
+    char *r = guestfs_realpath (f->g, path);
+    if (r)
+      return r;
+  }
+  return strdup (path);
+}
+
+char *
+fix_read (struct fix *f, const char *path, bool *err)
+{
+  size_t size;
+  char *data, *s;
+
+  *err = false;
+  if (!fix_exists (f, path))
+    return NULL;
+  if ((data = guestfs_read_file (f->g, path, &size)) == NULL) {
+    *err = true;
+    report_warn (f->r, "%s: cannot read it: %s", path, fix_gerror (f));
+    return NULL;
+  }
+  /* A text file holds no NUL: anything else is left alone, since the
+   * edits work on C strings and would cut it short. */
+  if (memchr (data, '\0', size) || (s = malloc (size + 1)) == NULL) {
+    *err = true;
+    report_warn (f->r, "%s: not a text file: left alone", path);
+    free (data);
+    return NULL;
+  }
+  memcpy (s, data, size);
+  s[size] = '\0';
+  free (data);
+  return s;
+}
+
+int
+fix_write (struct fix *f, const char *path, const char *content)
+{
+  bool created;
+
+  if (f->dry_run)
+    return 0;
+  created = !fix_exists (f, path);
+  if (guestfs_write (f->g, path, content, strlen (content)) == -1 ||
+      (created && guestfs_chmod (f->g, 0644, path) == -1)) {
+    report_fail (f->r, "%s: cannot write it: %s", path, fix_gerror (f));
+    return -1;
+  }
+  return 0;
+}
+
+int
+fix_remove (struct fix *f, const char *path, bool recursive, const char *kind)
+{
+  if (!f->dry_run &&
+      (recursive ? guestfs_rm_rf (f->g, path) : guestfs_rm (f->g, path)) == -1) {
+    report_fail (f->r, "%s: cannot remove it: %s", path, fix_gerror (f));
+    return -1;
+  }
+  /* glob_expand marks directories with a trailing '/'. */
+  report_removed (f->r, path[strlen (path) - 1] == '/' ? "directory" : kind, path);
+  return 0;
+}
+
+int
+fix_edit (struct fix *f, const char *path, fix_edit_fn edit, void *arg)
+{
+  CLEANUP_FREE char *real = NULL, *in = NULL, *out = NULL;
+  struct edit_log log = { 0 };
+  bool err;
+  size_t i;
+  int r = -1;
+
+  if (!fix_exists (f, path))
+    return 0;
+  if ((real = real_path (f, path)) == NULL)
+    goto oom;
+  /* Unreadable: fix_read warned; the file is left as it is. */
+  if ((in = fix_read (f, real, &err)) == NULL)
+    return 0;
+  if (edit (in, arg, &out, &log) == -1)
+    goto oom;
+  for (i = 0; i < log.n_notes; i++)
+    report_warn (f->r, "%s: %s", real, log.notes[i]);
+  if (out) {
+    for (i = 0; i < log.n; i++)
+      report_change (f->r, real, "%s", log.msgs[i]);
+    r = fix_write (f, real, out) == -1 ? -1 : 1;
+  }
+  else
+    r = 0;
+  edit_log_free (&log);
+  return r;
+ oom:
+  edit_log_free (&log);
+  report_fail (f->r, "%s: out of memory", path);
+  return -1;
+}
+
+/* The first line of a command's error: guest commands can say a lot. */
+static char *
+first_lines (const char *msg)
+{
+  const char *p = msg;
+  int lines = 0;
+
+  while (*p && lines < 3) {
+    const char *nl = strchr (p, '\n');
+    if (nl == NULL)
+      return strdup (msg);
+    p = nl + 1;
+    lines++;
+  }
+  return strndup (msg, (size_t) (p - msg) - (p > msg && p[-1] == '\n'));
+}
+
+char *
+fix_run (struct fix *f, const char *what, char *const *argv, char **error)
+{
+  char *out;
+
+  report_progress (f->r, "%s", what);
+  out = guestfs_command (f->g, argv);
+  *error = out ? NULL : first_lines (fix_gerror (f));
+  return out;
+}
+
+char *
+fix_sh (struct fix *f, const char *what, const char *cmd, char **error)
+{
+  char *const argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) cmd, NULL };
+
+  return fix_run (f, what, argv, error);
+}
+
+bool
+fix_safe_word (const char *s)
+{
+  if (*s == '\0' || *s == '-')
+    return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+          (*s >= '0' && *s <= '9') || strchr ("._+-:/@=", *s)))
+      return false;
+  return true;
+}
+
+/* The device inspection mounted at MP, or NULL. */
+static const char *
+mounted_at (const struct fix *f, const char *mp)
+{
+  size_t i;
+
+  for (i = 0; f->mountpoints && f->mountpoints[i] && f->mountpoints[i + 1]; i += 2)
+    if (strcmp (f->mountpoints[i], mp) == 0)
+      return f->mountpoints[i + 1];
+  return NULL;
+}
+
+/* The appliance's name for the guest's device DEV: the same disk
+ * (appliance disks are added in domain.xml's order, which is VMware's)
+ * and partition. */
+static char *
+appliance_device (const struct fix *f, const char *dev)
+{
+  const char *part;
+  size_t disk;
+  unsigned pn;
+  char letters[8], *r;
+
+  if (edit_parse_disk_name (dev, &disk, &pn) == 0) {
+    if (disk >= f->n_disks)
+      return NULL;
+  }
+  else {
+    /* by-path and by-id names say the partition ("-part2"), not the
+     * disk in a way that survives the move: only one disk is certain. */
+    if (f->n_disks != 1)
+      return NULL;
+    disk = 0;
+    pn = 0;
+    part = strstr (dev, "-part");
+    if (part) {
+      char *end;
+      unsigned long v = strtoul (part + 5, &end, 10);
+      if (*end || v == 0 || v > 1024)
+        return NULL;
+      pn = (unsigned) v;
+    }
+  }
+  edit_disk_letters (disk, letters);
+  if ((pn ? asprintf (&r, "/dev/sd%s%u", letters, pn) :
+       asprintf (&r, "/dev/sd%s", letters)) == -1)
+    return NULL;
+  return r;
+}
+
+/* File system types that blkid and fstab name differently. */
+static bool
+same_fstype (const char *fstab, const char *blkid)
+{
+  if (strcmp (fstab, blkid) == 0)
+    return true;
+  return strncmp (fstab, "ext", 3) == 0 && strncmp (blkid, "ext", 3) == 0;
+}
+
+char *
+fix_resolve (void *opaque, const char *dev, const char *use,
+             const char *fstype, char **why)
+{
+  struct fix *f = opaque;
+  CLEANUP_FREE char *adev = NULL, *type = NULL, *uuid = NULL, *label = NULL;
+  char *r;
+
+  *why = NULL;
+  if (use[0] == '/' && mounted_at (f, use))
+    adev = strdup (mounted_at (f, use));
+  if (adev == NULL)
+    adev = appliance_device (f, dev);
+  /* root= names the root file system, whatever the name. */
+  if (adev == NULL && strcmp (use, "root") == 0)
+    adev = strdup (f->root);
+  if (adev == NULL) {
+    if (asprintf (why, "cannot tell which of the VM's %zu disks it is", f->n_disks) == -1)
+      *why = NULL;
+    return NULL;
+  }
+  guestfs_push_error_handler (f->g, NULL, NULL);
+  type = guestfs_vfs_type (f->g, adev);
+  uuid = type ? guestfs_vfs_uuid (f->g, adev) : NULL;
+  label = type ? guestfs_vfs_label (f->g, adev) : NULL;
+  guestfs_pop_error_handler (f->g);
+  if (type == NULL || type[0] == '\0') {
+    if (asprintf (why, "%s holds no file system or swap", adev) == -1)
+      *why = NULL;
+    return NULL;
+  }
+  if (fstype && strcmp (fstype, "auto") != 0 && !same_fstype (fstype, type)) {
+    if (asprintf (why, "the guest expects %s there, but %s holds %s", fstype,
+                  adev, type) == -1)
+      *why = NULL;
+    return NULL;
+  }
+  if (uuid && uuid[0])
+    return asprintf (&r, "UUID=%s", uuid) == -1 ? NULL : r;
+  if (label && label[0])
+    return asprintf (&r, "LABEL=%s", label) == -1 ? NULL : r;
+  if (asprintf (why, "%s has neither a UUID nor a label", adev) == -1)
+    *why = NULL;
+  return NULL;
+}

@@ -1,0 +1,475 @@
+/* v2vfs-fix: make the VMware guest of a v2vfs mount bootable on KVM,
+ * writing only into the mount's overlay.
+ *
+ * It needs nothing but the mount point: MNT/domain.xml names the disks
+ * (the raw views, opened by libguestfs as plain raw files), the NICs'
+ * MACs and the firmware, and its extended attribute FIXREPORT_XATTR says
+ * where the report goes (the overlay DIR; a mount without --overlay has
+ * no such attribute).  The guest is inspected, fixed by linux.c, the
+ * appliance shut down and the views flushed, and only then is the report
+ * written: the mount rereads it and domain.xml switches to virtio.
+ *
+ * Exit status: 0 when the guest is fixed (or was already), 1 when the
+ * run failed; the report says why. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <guestfs.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "cleanup.h"
+#include "domxml.h"
+#include "fix.h"
+#include "fixreport.h"
+#include "fullio.h"
+#include "vm.h"
+
+/* The appliance starts in well under a minute even under TCG: one that
+ * takes longer than this is likely stuck on a /dev/kvm that runs no
+ * guests, and the user hears how to get past it. */
+#define LAUNCH_HINT_SECONDS 180
+
+static void
+launch_hint (int sig)
+{
+  static const char msg[] =
+    "v2vfs-fix: the appliance is still starting; where /dev/kvm exists but runs "
+    "no guests, it never will: stop this and run with "
+    "LIBGUESTFS_BACKEND_SETTINGS=force_tcg\n";
+  ssize_t r;
+
+  (void) sig;
+  r = write (STDERR_FILENO, msg, sizeof msg - 1);
+  (void) r;
+}
+
+static void
+usage (FILE *f)
+{
+  fprintf (f,
+"Usage: v2vfs-fix [OPTIONS] MOUNTPOINT\n"
+"Make the VMware guest of a v2vfs mount bootable on KVM.  The mount must\n"
+"have an overlay (v2vfs --overlay DIR): every change lands there, the\n"
+"source is never written.  Afterwards MOUNTPOINT/domain.xml describes the\n"
+"fixed guest (virtio disks and NICs), and DIR holds the report.\n"
+"\n"
+"  --vm NAME     the VM's directory, when the mount holds several\n"
+"  --dry-run     list what would change; change nothing\n"
+"  -v, --verbose show libguestfs's own messages\n"
+"  --help\n"
+"  --version\n");
+}
+
+/* What domain.xml says of the VM. */
+struct domain {
+  char *name;
+  bool efi;
+  size_t n_disks, n_macs;
+  char **disks;
+  char (*macs)[18];
+};
+
+static void
+domain_free (struct domain *d)
+{
+  size_t i;
+
+  free (d->name);
+  for (i = 0; i < d->n_disks; i++)
+    free (d->disks[i]);
+  free (d->disks);
+  free (d->macs);
+}
+
+/* The values of XPATH in DOC's context CTX. */
+static xmlXPathObject *
+query (xmlXPathContext *ctx, const char *xpath)
+{
+  xmlXPathObject *o = xmlXPathEvalExpression (BAD_CAST xpath, ctx);
+
+  if (o && o->type != XPATH_NODESET) {
+    xmlXPathFreeObject (o);
+    return NULL;
+  }
+  return o;
+}
+
+static size_t
+n_nodes (const xmlXPathObject *o)
+{
+  return o && o->nodesetval ? (size_t) o->nodesetval->nodeNr : 0;
+}
+
+static char *
+node_text (const xmlXPathObject *o, size_t i)
+{
+  xmlChar *c = xmlNodeGetContent (o->nodesetval->nodeTab[i]);
+  char *s = c ? strdup ((const char *) c) : NULL;
+
+  xmlFree (c);
+  return s;
+}
+
+static int
+read_domain (const char *path, struct domain *d)
+{
+  size_t len, i;
+  CLEANUP_FREE char *xml = read_small_file (path, DOMXML_MAX_BYTES, &len);
+  xmlDoc *doc;
+  xmlXPathContext *ctx = NULL;
+  xmlXPathObject *name = NULL, *disks = NULL, *macs = NULL, *efi = NULL;
+  int ret = -1;
+
+  memset (d, 0, sizeof *d);
+  if (xml == NULL) {
+    fprintf (stderr, "v2vfs-fix: %s: %s\n", path, strerror (errno));
+    return -1;
+  }
+  doc = xmlReadMemory (xml, (int) len, path, NULL,
+                       XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                       XML_PARSE_NOWARNING);
+  if (doc == NULL || (ctx = xmlXPathNewContext (doc)) == NULL) {
+    fprintf (stderr, "v2vfs-fix: %s: not an XML document\n", path);
+    goto out;
+  }
+  name = query (ctx, "/domain/name");
+  disks = query (ctx, "/domain/devices/disk[@device='disk']/source/@file");
+  macs = query (ctx, "/domain/devices/interface/mac/@address");
+  efi = query (ctx, "/domain/os[@firmware='efi'] | /domain/os/loader");
+  if (n_nodes (name) != 1 || n_nodes (disks) == 0) {
+    fprintf (stderr, "v2vfs-fix: %s: not a libvirt domain with disks\n", path);
+    goto out;
+  }
+  d->name = node_text (name, 0);
+  d->efi = n_nodes (efi) > 0;
+  d->disks = calloc (n_nodes (disks), sizeof *d->disks);
+  d->macs = calloc (n_nodes (macs) + 1, sizeof *d->macs);
+  if (d->name == NULL || d->disks == NULL || d->macs == NULL)
+    goto oom;
+  for (i = 0; i < n_nodes (disks); i++)
+    if ((d->disks[d->n_disks++] = node_text (disks, i)) == NULL)
+      goto oom;
+  for (i = 0; i < n_nodes (macs); i++) {
+    CLEANUP_FREE char *m = node_text (macs, i);
+    if (m && vm_parse_mac (m, d->macs[d->n_macs]) == 0)
+      d->n_macs++;
+  }
+  ret = 0;
+  goto out;
+ oom:
+  fprintf (stderr, "v2vfs-fix: out of memory\n");
+ out:
+  xmlXPathFreeObject (name);
+  xmlXPathFreeObject (disks);
+  xmlXPathFreeObject (macs);
+  xmlXPathFreeObject (efi);
+  xmlXPathFreeContext (ctx);
+  xmlFreeDoc (doc);
+  if (ret == -1)
+    domain_free (d);
+  return ret;
+}
+
+/* Where MNT's report goes, from domain.xml's attribute; NULL when the
+ * mount has no overlay (said, unless QUIET). */
+static char *
+report_path (const char *mnt, const char *domxml, bool quiet)
+{
+  char buf[4096];
+  ssize_t n = getxattr (domxml, FIXREPORT_XATTR, buf, sizeof buf - 1);
+  struct statvfs sv;
+
+  if (n > 0) {
+    buf[n] = '\0';
+    return strdup (buf);
+  }
+  if (quiet)
+    return NULL;
+  if ((n == -1 && (errno == ENODATA || errno == ENOTSUP)) ||
+      (statvfs (mnt, &sv) == 0 && (sv.f_flag & ST_RDONLY)))
+    fprintf (stderr, "v2vfs-fix: %s: the mount has no overlay: v2vfs-fix writes "
+             "its changes only into one; mount again with v2vfs --overlay DIR "
+             "(or look first with --dry-run)\n", mnt);
+  else
+    fprintf (stderr, "v2vfs-fix: %s: %s\n", domxml, strerror (errno));
+  return NULL;
+}
+
+/* Mount the guest's file systems as inspection found them, shortest
+ * mount point first, read-only if RO.  Only the first mount (FIRST)
+ * reports the file systems that would not mount. */
+static int
+mount_guest (struct fix *f, bool ro, bool first)
+{
+  size_t n, i, j;
+
+  if (f->mountpoints == NULL &&
+      (f->mountpoints = guestfs_inspect_get_mountpoints (f->g, f->root)) == NULL)
+    return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
+  for (n = 0; f->mountpoints[n]; n += 2)
+    ;
+  /* Insertion sort of the (mount point, device) pairs by length. */
+  for (i = 2; i < n; i += 2)
+    for (j = i; j >= 2 && strlen (f->mountpoints[j]) < strlen (f->mountpoints[j - 2]);
+         j -= 2) {
+      char *m = f->mountpoints[j], *dv = f->mountpoints[j + 1];
+      f->mountpoints[j] = f->mountpoints[j - 2];
+      f->mountpoints[j + 1] = f->mountpoints[j - 1];
+      f->mountpoints[j - 2] = m;
+      f->mountpoints[j - 1] = dv;
+    }
+  for (i = 0; i < n; i += 2) {
+    int r = ro ? guestfs_mount_ro (f->g, f->mountpoints[i + 1], f->mountpoints[i])
+               : guestfs_mount (f->g, f->mountpoints[i + 1], f->mountpoints[i]);
+    if (r == -1) {
+      if (strcmp (f->mountpoints[i], "/") == 0)
+        return report_fail (f->r, "cannot mount the root file system %s: %s",
+                            f->mountpoints[i + 1], fix_gerror (f)), -1;
+      if (first)
+        report_warn (f->r, "cannot mount %s on %s: %s", f->mountpoints[i + 1],
+                     f->mountpoints[i], fix_gerror (f));
+    }
+  }
+  return 0;
+}
+
+/* Inspect, mount and fix; the appliance is up. */
+static int
+inspect_and_fix (struct fix *f)
+{
+  char **roots;
+  CLEANUP_FREE char *type = NULL;
+  size_t n;
+
+  report_progress (f->r, "inspecting the guest");
+  if ((roots = guestfs_inspect_os (f->g)) == NULL)
+    return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
+  for (n = 0; roots[n]; n++)
+    ;
+  if (n != 1) {
+    report_fail (f->r, n == 0 ? "no operating system found on the VM's disks" :
+                 "%zu operating systems on the VM's disks: v2vfs-fix fixes a VM "
+                 "with one", n);
+    fix_free_strv (roots);
+    return -1;
+  }
+  f->root = roots[0];
+  free (roots);
+  type = guestfs_inspect_get_type (f->g, f->root);
+  if (type == NULL || strcmp (type, "linux") != 0) {
+    CLEANUP_FREE char *product = guestfs_inspect_get_product_name (f->g, f->root);
+    return report_fail (f->r, "the guest is %s (%s): v2vfs-fix fixes Linux guests",
+                        product ? product : "unknown", type ? type : "unknown"), -1;
+  }
+  /* The checks look at a read-only guest, so a guest that cannot be
+   * fixed leaves the overlay as it was. */
+  if (mount_guest (f, true, true) == -1 || fix_linux_check (f) == -1)
+    return -1;
+  if (!f->dry_run &&
+      (guestfs_umount_all (f->g) == -1 || mount_guest (f, false, false) == -1))
+    return report_fail (f->r, "cannot mount the guest read-write: %s",
+                        fix_gerror (f)), -1;
+  return fix_linux (f);
+}
+
+/* Give back the freed blocks of each file system: a discard reaches the
+ * overlay, whose views then read zeros there and copy as holes. */
+static void
+trim (struct fix *f)
+{
+  size_t i;
+
+  report_progress (f->r, "discarding the blocks the fix freed (fstrim)");
+  guestfs_push_error_handler (f->g, NULL, NULL);
+  for (i = 0; f->mountpoints && f->mountpoints[i]; i += 2)
+    guestfs_fstrim (f->g, f->mountpoints[i], -1);
+  guestfs_pop_error_handler (f->g);
+}
+
+/* The appliance is gone: make every write durable in the overlay before
+ * the report says the guest is fixed. */
+static int
+flush_views (struct fix *f)
+{
+  size_t i;
+
+  for (i = 0; i < f->n_disks; i++) {
+    int fd = open (f->disks[i], O_RDONLY | O_CLOEXEC);
+    if (fd == -1 || fsync (fd) == -1) {
+      report_fail (f->r, "%s: cannot flush it: %s", f->disks[i], strerror (errno));
+      if (fd != -1)
+        close (fd);
+      return -1;
+    }
+    close (fd);
+  }
+  return 0;
+}
+
+static int
+run (struct fix *f, bool verbose)
+{
+  size_t i;
+  int smp = sysconf (_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+
+  if ((f->g = guestfs_create ()) == NULL)
+    return report_fail (f->r, "cannot create a libguestfs handle"), -1;
+  guestfs_set_error_handler (f->g, NULL, NULL);
+  if (verbose) {
+    guestfs_set_verbose (f->g, 1);
+    guestfs_set_trace (f->g, 1);
+  }
+  guestfs_set_smp (f->g, smp);
+  for (i = 0; i < f->n_disks; i++) {
+    int r = f->dry_run ?
+      guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+                              GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1) :
+      /* No flush reaches the overlay mid-run (unsafe): the views are
+       * flushed once, at the end, before the report is written. */
+      guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+                              GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort",
+                              GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1);
+    if (r == -1)
+      return report_fail (f->r, "%s: %s", f->disks[i], fix_gerror (f)), -1;
+  }
+  report_progress (f->r, "starting the libguestfs appliance%s",
+                   access ("/dev/kvm", R_OK | W_OK) == 0 ? "" :
+                   " (no KVM here: under TCG this takes a minute)");
+  signal (SIGALRM, launch_hint);
+  alarm (LAUNCH_HINT_SECONDS);
+  i = guestfs_launch (f->g) == -1;
+  alarm (0);
+  if (i)
+    return report_fail (f->r, "cannot start the libguestfs appliance: %s",
+                        fix_gerror (f)), -1;
+  report_progress (f->r, "the appliance is up");
+  if (inspect_and_fix (f) == -1)
+    return -1;
+  if (!f->dry_run && report_changed (f->r))
+    trim (f);
+  if (guestfs_umount_all (f->g) == -1 || guestfs_shutdown (f->g) == -1)
+    return report_fail (f->r, "cannot shut the appliance down cleanly: %s",
+                        fix_gerror (f)), -1;
+  guestfs_close (f->g);
+  f->g = NULL;
+  return f->dry_run ? 0 : flush_views (f);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "vm", required_argument, NULL, 'm' },
+    { "dry-run", no_argument, NULL, 'n' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *vm = NULL, *mnt;
+  bool dry_run = false, verbose = false;
+  CLEANUP_FREE char *domxml = NULL, *report = NULL;
+  struct fixreport_result before = { 0 };
+  struct domain d = { 0 };
+  struct report r;
+  struct fix f = { 0 };
+  struct v2_error e;
+  int c, ret = 1;
+  size_t i;
+
+  while ((c = getopt_long (argc, argv, "v", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'm': vm = optarg; break;
+    case 'n': dry_run = true; break;
+    case 'v': verbose = true; break;
+    case 'h': usage (stdout); return 0;
+    case 'V': printf ("v2vfs-fix %s\n", PACKAGE_VERSION); return 0;
+    default: usage (stderr); return 1;
+    }
+  }
+  if (argc - optind != 1) {
+    usage (stderr);
+    return 1;
+  }
+  mnt = argv[optind];
+  if (vm && (strchr (vm, '/') || strcmp (vm, "..") == 0)) {
+    fprintf (stderr, "v2vfs-fix: --vm %s: not a VM directory's name\n", vm);
+    return 1;
+  }
+  if (asprintf (&domxml, "%s%s%s/domain.xml", mnt, vm ? "/" : "", vm ? vm : "") == -1)
+    return 1;
+  if (access (domxml, R_OK) == -1) {
+    fprintf (stderr, "v2vfs-fix: %s: %s%s\n", domxml, strerror (errno),
+             vm ? "" : " (not a v2vfs mount, or one with several VMs: name one "
+             "with --vm)");
+    return 1;
+  }
+  if (read_domain (domxml, &d) == -1)
+    return 1;
+  report = report_path (mnt, domxml, dry_run);
+  if (report == NULL && !dry_run)
+    goto out;
+  if (report && fixreport_read (report, &before, &e) == -1) {
+    fprintf (stderr, "v2vfs-fix: %s\n", e.msg);
+    goto out;
+  }
+
+  report_init (&r, d.name, dry_run);
+  f.r = &r;
+  f.dry_run = dry_run;
+  f.n_disks = d.n_disks;
+  f.disks = d.disks;
+  f.n_macs = d.n_macs;
+  f.macs = d.macs;
+  f.efi = d.efi;
+  report_progress (&r, "%s: %zu disk%s, %zu NIC%s%s", d.name, d.n_disks,
+                   d.n_disks == 1 ? "" : "s", d.n_macs, d.n_macs == 1 ? "" : "s",
+                   dry_run ? "; dry run: nothing will change" : "");
+  if (run (&f, verbose) == 0 && !r.oom)
+    ret = 0;
+  if (r.oom)
+    report_fail (&r, "out of memory");
+  if (ret != 0 && !r.error)
+    report_fail (&r, "the fix did not complete");
+  if (f.g)
+    guestfs_close (f.g);
+  /* The result domain.xml takes: this run's when it worked; when it
+   * failed, what was there before if it changed nothing, else the
+   * drivers every guest has (the guest may be half fixed). */
+  if (r.error) {
+    r.virtio_blk = !report_changed (&r) && before.virtio_blk;
+    r.virtio_net = !report_changed (&r) && before.virtio_net;
+  }
+  if (!dry_run) {
+    if (report_write (&r, report, r.virtio_blk, r.virtio_net, &e) == -1) {
+      fprintf (stderr, "v2vfs-fix: cannot write the report: %s\n", e.msg);
+      ret = 1;
+    }
+    else
+      report_progress (&r, "report written to %s", report);
+  }
+  report_print (&r, stdout);
+  if (r.error)
+    fprintf (stderr, "v2vfs-fix: %s\n", r.error);
+  report_free (&r);
+  fix_free_strv (f.mountpoints);
+  free (f.root);
+  for (i = 0; i < f.n_kernels; i++)
+    free (f.kernels[i].version);
+  free (f.kernels);
+ out:
+  domain_free (&d);
+  return ret;
+}
