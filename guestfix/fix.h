@@ -86,6 +86,11 @@ bool fix_safe_word (const char *s);
 /* edit_resolve_fn for F: the stable name of a device of the guest. */
 char *fix_resolve (void *f, const char *dev, const char *use,
                    const char *fstype, char **why);
+/* The stable name ("UUID=...", else "LABEL=...") of the appliance's
+ * device (or mountable) ADEV, which should hold FSTYPE (NULL: any); NULL
+ * with *WHY when it has none. */
+char *fix_stable_name (struct fix *f, const char *adev, const char *fstype,
+                       char **why);
 
 /* ---- linux.c ---- */
 

@@ -235,7 +235,7 @@ appliance_device (const struct fix *f, const char *dev)
   else {
     /* by-path and by-id names say the partition ("-part2"), not the
      * disk in a way that survives the move: only one disk is certain. */
-    if (f->n_disks != 1)
+    if (f->n_disks != 1 || strncmp (dev, "/dev/disk/by-", 13) != 0)
       return NULL;
     disk = 0;
     pn = 0;
@@ -269,8 +269,7 @@ fix_resolve (void *opaque, const char *dev, const char *use,
              const char *fstype, char **why)
 {
   struct fix *f = opaque;
-  CLEANUP_FREE char *adev = NULL, *type = NULL, *uuid = NULL, *label = NULL;
-  char *r;
+  CLEANUP_FREE char *adev = NULL;
 
   *why = NULL;
   if (use[0] == '/' && mounted_at (f, use))
@@ -285,6 +284,16 @@ fix_resolve (void *opaque, const char *dev, const char *use,
       *why = NULL;
     return NULL;
   }
+  return fix_stable_name (f, adev, fstype, why);
+}
+
+char *
+fix_stable_name (struct fix *f, const char *adev, const char *fstype, char **why)
+{
+  CLEANUP_FREE char *type = NULL, *uuid = NULL, *label = NULL;
+  char *r;
+
+  *why = NULL;
   guestfs_push_error_handler (f->g, NULL, NULL);
   type = guestfs_vfs_type (f->g, adev);
   uuid = type ? guestfs_vfs_uuid (f->g, adev) : NULL;

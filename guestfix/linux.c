@@ -1268,7 +1268,7 @@ describe (struct fix *f)
     r->version = NULL;
   r->root = strdup (f->root);
   r->firmware = strdup (f->efi ? "UEFI" : "BIOS");
-  r->root_name = fix_resolve (f, f->root, "root", NULL, &why);
+  r->root_name = fix_stable_name (f, f->root, NULL, &why);
   free (why);
 }
 

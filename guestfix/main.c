@@ -322,7 +322,7 @@ static int
 run (struct fix *f, bool verbose)
 {
   size_t i;
-  int smp = sysconf (_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+  int smp = sysconf (_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1, r;
 
   if ((f->g = guestfs_create ()) == NULL)
     return report_fail (f->r, "cannot create a libguestfs handle"), -1;
@@ -333,7 +333,7 @@ run (struct fix *f, bool verbose)
   }
   guestfs_set_smp (f->g, smp);
   for (i = 0; i < f->n_disks; i++) {
-    int r = f->dry_run ?
+    r = f->dry_run ?
       guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
                               GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1) :
       /* No flush reaches the overlay mid-run (unsafe): the views are
@@ -349,22 +349,27 @@ run (struct fix *f, bool verbose)
                    " (no KVM here: under TCG this takes a minute)");
   signal (SIGALRM, launch_hint);
   alarm (LAUNCH_HINT_SECONDS);
-  i = guestfs_launch (f->g) == -1;
+  r = guestfs_launch (f->g);
   alarm (0);
-  if (i)
+  if (r == -1)
     return report_fail (f->r, "cannot start the libguestfs appliance: %s",
                         fix_gerror (f)), -1;
   report_progress (f->r, "the appliance is up");
-  if (inspect_and_fix (f) == -1)
-    return -1;
-  if (!f->dry_run && report_changed (f->r))
+  r = inspect_and_fix (f);
+  if (r == 0 && !f->dry_run && report_changed (f->r))
     trim (f);
-  if (guestfs_umount_all (f->g) == -1 || guestfs_shutdown (f->g) == -1)
-    return report_fail (f->r, "cannot shut the appliance down cleanly: %s",
-                        fix_gerror (f)), -1;
+  /* After a failure too: the file systems are unmounted and the
+   * appliance shut down cleanly, so what the run did change is whole in
+   * the overlay, and the report can say what that was. */
+  if (guestfs_umount_all (f->g) == -1 || guestfs_shutdown (f->g) == -1) {
+    report_fail (f->r, "cannot shut the appliance down cleanly: %s", fix_gerror (f));
+    r = -1;
+  }
   guestfs_close (f->g);
   f->g = NULL;
-  return f->dry_run ? 0 : flush_views (f);
+  if (!f->dry_run && flush_views (f) == -1)
+    r = -1;
+  return r;
 }
 
 int
