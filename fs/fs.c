@@ -459,6 +459,23 @@ handle_of (const struct fuse_file_info *fi)
   return fi ? (struct fs_handle *) (uintptr_t) fi->fh : NULL;
 }
 
+/* Whether node N's content follows the overlay: a .qcow2 view with
+ * --overlay, whose layout changes with the disk, or a domain.xml that
+ * follows its guest-fix report.  Its content is pinned to each open file
+ * and brought up to date by node_refresh. */
+static bool
+changes (const struct fs *fs, const struct fs_node *n)
+{
+  return n->report || (n->layout && fs->store);
+}
+
+/* Bring such a node up to date; its lock held. */
+static int
+node_refresh (const struct fs *fs, struct fs_node *n, struct v2_error *e)
+{
+  return n->report ? domain_refresh (fs, n, e) : layout_refresh (n, e);
+}
+
 /* With --overlay, a disk's size or allocation changes with every write,
  * and domain.xml with its report: let the kernel cache nothing of their
  * attributes. */
@@ -479,25 +496,20 @@ stat_node (struct fs *fs, fuse_ino_t ino, const struct fuse_file_info *fi,
 
   if (n->ov)
     alloc = overlay_allocated (n->ov);
-  else if (n->report) {
+  else if (changes (fs, n)) {
     const struct fs_handle *h = handle_of (fi);
     pthread_mutex_lock (&n->lock);
-    if (h == NULL && domain_refresh (fs, n, e) == -1) {
+    if (h == NULL && node_refresh (fs, n, e) == -1) {
       pthread_mutex_unlock (&n->lock);
       return -1;
     }
-    size = alloc = (h ? h->text : n->text)->len;
-    pthread_mutex_unlock (&n->lock);
-  }
-  else if (n->layout && fs->store) {
-    const struct fs_handle *h = handle_of (fi);
-    pthread_mutex_lock (&n->lock);
-    if (h == NULL && layout_refresh (n, e) == -1) {
-      pthread_mutex_unlock (&n->lock);
-      return -1;
+    if (n->report)
+      size = alloc = (h ? h->text : n->text)->len;
+    else {
+      const struct qcow2 *q = (h ? h->layout : n->layout)->q;
+      size = q->file_size;
+      alloc = q->allocated;
     }
-    size = (h ? h->layout : n->layout)->q->file_size;
-    alloc = (h ? h->layout : n->layout)->q->allocated;
     pthread_mutex_unlock (&n->lock);
   }
   memset (st, 0, sizeof *st);
@@ -660,28 +672,14 @@ fs_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   fuse_reply_buf (req, buf, used);
 }
 
-/* Open a .qcow2 view with --overlay: pin the newest layout to the file.
- * The kernel's cache holds the pages of one layout: the first open
- * through it of a new layout drops the old pages (keep_cache off), and
- * an open of a new layout while files of the old one still read through
- * the cache bypasses it. */
+/* Pin the newest layout of .qcow2 view N to the open file H; N's lock
+ * held.  The kernel's cache holds the pages of one layout: the first open
+ * through it of a new layout drops the old pages (keep_cache off), and an
+ * open of a new layout while files of the old one still read through the
+ * cache bypasses it. */
 static void
-open_layout (fuse_req_t req, struct fs_node *n, struct fuse_file_info *fi)
+pin_layout (struct fs_node *n, struct fs_handle *h, struct fuse_file_info *fi)
 {
-  struct fs_handle *h = calloc (1, sizeof *h);
-  struct v2_error e;
-
-  if (h == NULL) {
-    fuse_reply_err (req, ENOMEM);
-    return;
-  }
-  pthread_mutex_lock (&n->lock);
-  if (layout_refresh (n, &e) == -1) {
-    pthread_mutex_unlock (&n->lock);
-    free (h);
-    reply_error (req, n, "open", &e);
-    return;
-  }
   h->layout = n->layout;
   h->layout->refs++;
   h->cached = n->n_cached == 0 || n->cached == n->layout;
@@ -696,16 +694,23 @@ open_layout (fuse_req_t req, struct fs_node *n, struct fuse_file_info *fi)
   }
   else
     fi->direct_io = 1;
-  pthread_mutex_unlock (&n->lock);
-  fi->fh = (uintptr_t) h;
-  fuse_reply_open (req, fi);
 }
 
-/* Open a domain.xml that follows its report: pin the newest text to the
- * file, and let the kernel drop what it cached of an older one. */
+/* Pin the newest text of domain.xml N to H, and let the kernel drop what
+ * it cached of an older one; N's lock held. */
 static void
-open_text (fuse_req_t req, const struct fs *fs, struct fs_node *n,
-           struct fuse_file_info *fi)
+pin_text (struct fs_node *n, struct fs_handle *h, struct fuse_file_info *fi)
+{
+  h->text = n->text;
+  h->text->refs++;
+  fi->keep_cache = 0;
+}
+
+/* Open a node whose content follows the overlay (see changes): what it
+ * reads now is pinned to the file until it is released. */
+static void
+open_pinned (fuse_req_t req, const struct fs *fs, struct fs_node *n,
+             struct fuse_file_info *fi)
 {
   struct fs_handle *h = calloc (1, sizeof *h);
   struct v2_error e;
@@ -715,16 +720,17 @@ open_text (fuse_req_t req, const struct fs *fs, struct fs_node *n,
     return;
   }
   pthread_mutex_lock (&n->lock);
-  if (domain_refresh (fs, n, &e) == -1) {
+  if (node_refresh (fs, n, &e) == -1) {
     pthread_mutex_unlock (&n->lock);
     free (h);
     reply_error (req, n, "open", &e);
     return;
   }
-  h->text = n->text;
-  h->text->refs++;
+  if (n->report)
+    pin_text (n, h, fi);
+  else
+    pin_layout (n, h, fi);
   pthread_mutex_unlock (&n->lock);
-  fi->keep_cache = 0;
   fi->fh = (uintptr_t) h;
   fuse_reply_open (req, fi);
 }
@@ -743,12 +749,8 @@ fs_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fuse_reply_err (req, EROFS);
     return;
   }
-  if (n->layout && fs->store) {
-    open_layout (req, n, fi);
-    return;
-  }
-  if (n->report) {
-    open_text (req, fs, n, fi);
+  if (changes (fs, n)) {
+    open_pinned (req, fs, n, fi);
     return;
   }
   /* Only this mount changes the content, and the kernel keeps its cache

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cleanup.h"
 #include "edit.h"
 #include "strbuf.h"
 
@@ -54,55 +55,47 @@ sb_finish (struct strbuf *b, bool changed, char **out)
 }
 
 static int
-vec_addv (char ***v, size_t *n, const char *fmt, va_list ap)
+msg_addv (struct edit_msgs *m, const char *fmt, va_list ap)
 {
-  char **m = realloc (*v, (*n + 1) * sizeof *m);
+  char **v = realloc (m->v, (m->n + 1) * sizeof *v);
 
-  if (m == NULL)
+  if (v == NULL)
     return -1;
-  *v = m;
-  if (vasprintf (&m[*n], fmt, ap) == -1)
+  m->v = v;
+  if (vasprintf (&v[m->n], fmt, ap) == -1)
     return -1;
-  ++*n;
+  m->n++;
   return 0;
 }
 
 int
-edit_log_add (struct edit_log *log, const char *fmt, ...)
+edit_msg_add (struct edit_msgs *m, const char *fmt, ...)
 {
   va_list ap;
   int r;
 
   va_start (ap, fmt);
-  r = vec_addv (&log->msgs, &log->n, fmt, ap);
+  r = msg_addv (m, fmt, ap);
   va_end (ap);
   return r;
 }
 
-int
-edit_log_note (struct edit_log *log, const char *fmt, ...)
+static void
+msgs_free (struct edit_msgs *m)
 {
-  va_list ap;
-  int r;
+  size_t i;
 
-  va_start (ap, fmt);
-  r = vec_addv (&log->notes, &log->n_notes, fmt, ap);
-  va_end (ap);
-  return r;
+  for (i = 0; i < m->n; i++)
+    free (m->v[i]);
+  free (m->v);
+  memset (m, 0, sizeof *m);
 }
 
 void
 edit_log_free (struct edit_log *log)
 {
-  size_t i;
-
-  for (i = 0; i < log->n; i++)
-    free (log->msgs[i]);
-  for (i = 0; i < log->n_notes; i++)
-    free (log->notes[i]);
-  free (log->msgs);
-  free (log->notes);
-  memset (log, 0, sizeof *log);
+  msgs_free (&log->changes);
+  msgs_free (&log->notes);
 }
 
 /* The next line of *P (advanced past it): its text and length without
@@ -147,6 +140,94 @@ skip_word (const char *s, size_t i, size_t len)
   while (i < len && s[i] != ' ' && s[i] != '\t')
     i++;
   return i;
+}
+
+/* ---- The line walk ---------------------------------------------------- */
+
+/* An edit hands each line of its input to a rule.  The rule either writes
+ * the line to l->out, changed, and returns true, or writes nothing and
+ * returns false, and the line is kept as it was.  Out of memory, a rule
+ * sets l->out->failed; the edit then fails as a whole. */
+struct line {
+  const char *s;                 /* the text, without its ending */
+  size_t len;
+  const char *eol;               /* "", "\n" or "\r\n" */
+  unsigned no;                   /* from 1 */
+  struct strbuf *out;
+  struct edit_log *log;
+};
+
+typedef bool (*line_rule) (struct line *l, void *ctx);
+
+static int
+edit_lines (const char *in, line_rule rule, void *ctx, struct edit_log *log,
+            char **out)
+{
+  struct strbuf b = { 0 };
+  struct line l = { .out = &b, .log = log };
+  const char *p = in;
+  bool changed = false;
+
+  while (next_line (&p, &l.s, &l.len, &l.eol)) {
+    l.no++;
+    if (rule (&l, ctx))
+      changed = true;
+    else
+      keep_line (&b, l.s, l.len, l.eol);
+  }
+  return sb_finish (&b, changed, out);
+}
+
+/* Log the change the rule made to line L ("line N: " and FMT); true, for
+ * the rule to return. */
+static bool
+logged (struct line *l, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
+
+static bool
+logged (struct line *l, const char *fmt, ...)
+{
+  CLEANUP_FREE char *msg = NULL;
+  va_list ap;
+  int r;
+
+  va_start (ap, fmt);
+  r = vasprintf (&msg, fmt, ap);
+  va_end (ap);
+  if (r == -1 || edit_msg_add (&l->log->changes, "line %u: %s", l->no, msg) == -1) {
+    if (r == -1)
+      msg = NULL;
+    l->out->failed = true;
+  }
+  return true;
+}
+
+/* L with its bytes [FROM, TO) replaced by WITH. */
+static void
+replace (struct line *l, size_t from, size_t to, const char *with)
+{
+  replace_in_line (l->out, l->s, l->len, l->eol, from, to, with);
+}
+
+/* L as a comment saying WHY. */
+static void
+comment_out (struct line *l, const char *why)
+{
+  strbuf_str (l->out, "# v2vfs-fix (");
+  strbuf_str (l->out, why);
+  strbuf_str (l->out, "): ");
+  keep_line (l->out, l->s, l->len, l->eol);
+}
+
+/* A copy of the bytes [FROM, TO) of L, or NULL (and L's edit fails). */
+static char *
+part (struct line *l, size_t from, size_t to)
+{
+  char *r = strndup (l->s + from, to - from);
+
+  if (r == NULL)
+    l->out->failed = true;
+  return r;
 }
 
 /* ---- Device names --------------------------------------------------- */
@@ -220,97 +301,86 @@ edit_is_unstable_device (const char *dev)
   return false;
 }
 
-/* Ask RESOLVE for a stable name for DEV; log why not when it has none. */
+/* What resolving devices takes: the resolver and its argument. */
+struct resolver {
+  edit_resolve_fn fn;
+  void *opaque;
+};
+
+/* The stable name of the unstable device DEV that line L names as USE
+ * (expecting FSTYPE), or NULL, with a note saying why it stays. */
 static char *
-resolve_logged (edit_resolve_fn resolve, void *opaque, const char *dev,
-                const char *use, const char *fstype, unsigned lineno,
-                struct edit_log *log, bool *failed)
+stable_of (struct line *l, const struct resolver *r, const char *dev,
+           const char *use, const char *fstype)
 {
   char *why = NULL;
-  char *r = resolve (opaque, dev, use, fstype, &why);
+  char *name = r->fn (r->opaque, dev, use, fstype, &why);
 
-  if (r == NULL && edit_log_note (log, "line %u: %s left as it is: %s", lineno,
-                                  dev, why ? why : "no stable name") == -1)
-    *failed = true;
+  if (name == NULL && edit_msg_add (&l->log->notes, "line %u: %s left as it is: %s",
+                                    l->no, dev, why ? why : "no stable name") == -1)
+    l->out->failed = true;
   free (why);
-  return r;
+  return name;
 }
 
-/* A table (fstab, crypttab): replace field FIELD (0-based) of each entry
- * when it is an unstable device.  USE_FIELD is the field that says what
- * the device is for (fstab: the mount point; -1: USE itself), TYPE_FIELD
- * the file system type (-1: none). */
-static int
-edit_table (const char *in, int field, int use_field, const char *use,
-            int type_field, edit_resolve_fn resolve, void *opaque,
-            char **out, struct edit_log *log)
-{
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
+/* A table (fstab, crypttab): field FIELD (0-based) of each entry is
+ * rewritten when it is an unstable device.  USE_FIELD is the field that
+ * says what the device is for (fstab: the mount point; -1: USE itself),
+ * TYPE_FIELD the file system type (-1: none). */
+struct table {
+  struct resolver r;
+  int field, use_field, type_field;
+  const char *use;
+};
 
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t start[8], end[8], i = 0;
-    int n = 0;
-    lineno++;
-    while (n < 8) {
-      i = skip_blanks (line, i, len);
-      if (i == len)
-        break;
-      start[n] = i;
-      i = skip_word (line, i, len);
-      end[n++] = i;
-    }
-    if (n > field && line[start[0]] != '#') {
-      char *dev = strndup (line + start[field], end[field] - start[field]);
-      char *u = use_field >= 0 && n > use_field ?
-        strndup (line + start[use_field], end[use_field] - start[use_field]) : NULL;
-      char *t = type_field >= 0 && n > type_field ?
-        strndup (line + start[type_field], end[type_field] - start[type_field]) : NULL;
-      char *stable = NULL;
-      if (dev == NULL || (use_field >= 0 && n > use_field && u == NULL))
-        b.failed = true;
-      else if (edit_is_unstable_device (dev)) {
-        const char *what = u ? u : use;
-        /* fstab's swap entries have "none" or "swap" for a mount point. */
-        if (t && strcmp (t, "swap") == 0)
-          what = "swap";
-        stable = resolve_logged (resolve, opaque, dev, what, t, lineno, log,
-                                 &b.failed);
-      }
-      if (stable) {
-        replace_in_line (&b, line, len, eol, start[field], end[field], stable);
-        if (edit_log_add (log, "line %u: %s -> %s", lineno, dev, stable) == -1)
-          b.failed = true;
-        changed = true;
-      }
-      free (dev);
-      free (u);
-      free (t);
-      if (stable) {
-        free (stable);
-        continue;
-      }
-    }
-    keep_line (&b, line, len, eol);
+static bool
+table_rule (struct line *l, void *ctx)
+{
+  const struct table *t = ctx;
+  size_t start[8], end[8], i = 0;
+  CLEANUP_FREE char *dev = NULL, *use = NULL, *type = NULL, *stable = NULL;
+  const char *what;
+  int n = 0;
+
+  while (n < 8 && (i = skip_blanks (l->s, i, l->len)) < l->len) {
+    start[n] = i;
+    i = skip_word (l->s, i, l->len);
+    end[n++] = i;
   }
-  return sb_finish (&b, changed, out);
+  if (n <= t->field || l->s[start[0]] == '#' ||
+      (dev = part (l, start[t->field], end[t->field])) == NULL ||
+      !edit_is_unstable_device (dev))
+    return false;
+  if (t->use_field >= 0 && n > t->use_field &&
+      (use = part (l, start[t->use_field], end[t->use_field])) == NULL)
+    return false;
+  if (t->type_field >= 0 && n > t->type_field &&
+      (type = part (l, start[t->type_field], end[t->type_field])) == NULL)
+    return false;
+  /* fstab's swap entries have "none" or "swap" for a mount point. */
+  what = type && strcmp (type, "swap") == 0 ? "swap" : use ? use : t->use;
+  if ((stable = stable_of (l, &t->r, dev, what, type)) == NULL)
+    return false;
+  replace (l, start[t->field], end[t->field], stable);
+  return logged (l, "%s -> %s", dev, stable);
 }
 
 int
 edit_fstab (const char *in, edit_resolve_fn resolve, void *opaque, char **out,
             struct edit_log *log)
 {
-  return edit_table (in, 0, 1, NULL, 2, resolve, opaque, out, log);
+  struct table t = { { resolve, opaque }, 0, 1, 2, NULL };
+
+  return edit_lines (in, table_rule, &t, log, out);
 }
 
 int
 edit_crypttab (const char *in, edit_resolve_fn resolve, void *opaque,
                char **out, struct edit_log *log)
 {
-  return edit_table (in, 1, -1, "crypttab", -1, resolve, opaque, out, log);
+  struct table t = { { resolve, opaque }, 1, -1, -1, "crypttab" };
+
+  return edit_lines (in, table_rule, &t, log, out);
 }
 
 /* ---- Kernel command lines ------------------------------------------- */
@@ -391,43 +461,45 @@ next_root_arg (const char *line, size_t len, size_t *i, size_t *key_end,
   return false;
 }
 
+struct cmdlines {
+  struct resolver r;
+  enum edit_cmdline_kind kind;
+};
+
+/* Each unstable root= and resume= value of the line's command line gets
+ * its stable name; the text between them is copied as it is. */
+static bool
+cmdline_rule (struct line *l, void *ctx)
+{
+  const struct cmdlines *c = ctx;
+  size_t i = cmdline_start (l->s, l->len, c->kind), copied = 0, key_end, vend;
+  const char *use;
+
+  while (i < l->len && next_root_arg (l->s, l->len, &i, &key_end, &vend, &use)) {
+    CLEANUP_FREE char *dev = part (l, key_end, vend), *stable = NULL;
+    i = vend;
+    if (dev == NULL || !edit_is_unstable_device (dev) ||
+        (stable = stable_of (l, &c->r, dev, use, NULL)) == NULL)
+      continue;
+    strbuf_put (l->out, l->s + copied, key_end - copied);
+    strbuf_str (l->out, stable);
+    copied = vend;
+    logged (l, "%s=%s -> %s=%s", use, dev, use, stable);
+  }
+  if (copied == 0)
+    return false;
+  keep_line (l->out, l->s + copied, l->len - copied, l->eol);
+  return true;
+}
+
 int
 edit_cmdlines (const char *in, enum edit_cmdline_kind kind,
                edit_resolve_fn resolve, void *opaque, char **out,
                struct edit_log *log)
 {
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol, *use;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
+  struct cmdlines c = { { resolve, opaque }, kind };
 
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t i = cmdline_start (line, len, kind), copied = 0, key_end, vend;
-    lineno++;
-    while (i < len && next_root_arg (line, len, &i, &key_end, &vend, &use)) {
-      char *dev = strndup (line + key_end, vend - key_end), *stable = NULL;
-      if (dev == NULL)
-        b.failed = true;
-      else if (edit_is_unstable_device (dev))
-        stable = resolve_logged (resolve, opaque, dev, use, NULL, lineno, log,
-                                 &b.failed);
-      if (stable) {
-        strbuf_put (&b, line + copied, key_end - copied);
-        strbuf_str (&b, stable);
-        copied = vend;
-        changed = true;
-        if (edit_log_add (log, "line %u: %s=%s -> %s=%s", lineno, use, dev,
-                          use, stable) == -1)
-          b.failed = true;
-      }
-      free (dev);
-      free (stable);
-      i = vend;
-    }
-    keep_line (&b, line + copied, len - copied, eol);
-  }
-  return sb_finish (&b, changed, out);
+  return edit_lines (in, cmdline_rule, &c, log, out);
 }
 
 size_t
@@ -467,79 +539,62 @@ shell_value_is (const char *value, size_t len, const char *want)
   return len == n && strncmp (value, want, n) == 0;
 }
 
+static bool
+grub_default_rule (struct line *l, void *ctx)
+{
+  static const char key[] = "GRUB_DISABLE_LINUX_UUID=";
+  size_t i = skip_blanks (l->s, 0, l->len), v, ve;
+
+  (void) ctx;
+  if (l->len - i < sizeof key - 1 || strncmp (l->s + i, key, sizeof key - 1) != 0)
+    return false;
+  v = ve = i + sizeof key - 1;
+  while (ve < l->len && l->s[ve] != '#')
+    ve++;
+  if (!shell_value_is (l->s + v, ve - v, "true"))
+    return false;
+  /* A comment after the value stays, a blank before it. */
+  replace (l, v, ve, ve < l->len ? "false " : "false");
+  return logged (l, "%.*s -> %sfalse (name root by UUID)", (int) (ve - i), l->s + i,
+                 key);
+}
+
 int
 edit_grub_default (const char *in, char **out, struct edit_log *log)
 {
-  static const char key[] = "GRUB_DISABLE_LINUX_UUID=";
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
+  return edit_lines (in, grub_default_rule, NULL, log, out);
+}
 
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t i = skip_blanks (line, 0, len);
-    lineno++;
-    if (len - i >= sizeof key - 1 && strncmp (line + i, key, sizeof key - 1) == 0) {
-      size_t v = i + sizeof key - 1, ve = v;
-      while (ve < len && line[ve] != '#')
-        ve++;
-      if (shell_value_is (line + v, ve - v, "true")) {
-        /* A comment after the value stays, a blank before it. */
-        replace_in_line (&b, line, len, eol, v, ve, ve < len ? "false " : "false");
-        changed = true;
-        if (edit_log_add (log, "line %u: %.*s -> %sfalse (name root by UUID)",
-                          lineno, (int) (ve - i), line + i, key) == -1)
-          b.failed = true;
-        continue;
-      }
-    }
-    keep_line (&b, line, len, eol);
-  }
-  return sb_finish (&b, changed, out);
+static bool
+device_map_rule (struct line *l, void *ctx)
+{
+  size_t i = skip_blanks (l->s, 0, l->len), w, d, de;
+  CLEANUP_FREE char *dev = NULL;
+  char letters[8], vd[16], *end;
+  unsigned long bios;
+
+  (void) ctx;
+  w = skip_word (l->s, i, l->len);
+  d = skip_blanks (l->s, w, l->len);
+  de = skip_word (l->s, d, l->len);
+  if (w - i <= 4 || strncmp (l->s + i, "(hd", 3) != 0 || l->s[w - 1] != ')' ||
+      de == d || (dev = part (l, d, de)) == NULL)
+    return false;
+  errno = 0;
+  bios = strtoul (l->s + i + 3, &end, 10);
+  if (errno || end != l->s + w - 1 || end == l->s + i + 3 || bios >= 1000 ||
+      !edit_is_unstable_device (dev) || strncmp (dev, "/dev/vd", 7) == 0)
+    return false;
+  edit_disk_letters (bios, letters);
+  snprintf (vd, sizeof vd, "/dev/vd%s", letters);
+  replace (l, d, de, vd);
+  return logged (l, "(hd%lu) %s -> %s", bios, dev, vd);
 }
 
 int
 edit_device_map (const char *in, char **out, struct edit_log *log)
 {
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
-
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t i = skip_blanks (line, 0, len), w, d, de;
-    lineno++;
-    w = skip_word (line, i, len);
-    d = skip_blanks (line, w, len);
-    de = skip_word (line, d, len);
-    if (w - i > 4 && strncmp (line + i, "(hd", 3) == 0 && line[w - 1] == ')' && de > d) {
-      char *dev = strndup (line + d, de - d), *end;
-      unsigned long bios;
-      errno = 0;
-      bios = strtoul (line + i + 3, &end, 10);
-      if (dev && !errno && end == line + w - 1 && end > line + i + 3 &&
-          bios < 1000 && edit_is_unstable_device (dev) &&
-          strncmp (dev, "/dev/vd", 7) != 0) {
-        char letters[8], vd[16];
-        edit_disk_letters (bios, letters);
-        snprintf (vd, sizeof vd, "/dev/vd%s", letters);
-        replace_in_line (&b, line, len, eol, d, de, vd);
-        changed = true;
-        if (edit_log_add (log, "line %u: (hd%lu) %s -> /dev/vd%s", lineno, bios,
-                          dev, letters) == -1)
-          b.failed = true;
-        free (dev);
-        continue;
-      }
-      if (dev == NULL)
-        b.failed = true;
-      free (dev);
-    }
-    keep_line (&b, line, len, eol);
-  }
-  return sb_finish (&b, changed, out);
+  return edit_lines (in, device_map_rule, NULL, log, out);
 }
 
 /* VMware's own guest drivers: nothing of them works on KVM. */
@@ -574,111 +629,80 @@ is_emulated_nic (const char *s, size_t n)
   return false;
 }
 
-static void
-comment_out (struct strbuf *b, const char *line, size_t len, const char *eol,
-             const char *why)
+static bool
+modprobe_rule (struct line *l, void *ctx)
 {
-  strbuf_str (b, "# v2vfs-fix (");
-  strbuf_str (b, why);
-  strbuf_str (b, "): ");
-  keep_line (b, line, len, eol);
+  const bool bare = *(const bool *) ctx;
+  const char *s = l->s, *to = NULL;
+  size_t w0 = skip_blanks (s, 0, l->len), e0 = skip_word (s, w0, l->len);
+  size_t w1 = skip_blanks (s, e0, l->len), e1 = skip_word (s, w1, l->len);
+  size_t w2 = skip_blanks (s, e1, l->len), e2 = skip_word (s, w2, l->len);
+
+  if (w0 == l->len || s[w0] == '#')
+    return false;
+  if (bare) {
+    if (!is_vmware_module (s + w0, e0 - w0))
+      return false;
+    comment_out (l, "a VMware driver");
+    return logged (l, "stopped loading %.*s", (int) (e0 - w0), s + w0);
+  }
+  if (e0 - w0 != 5 || strncmp (s + w0, "alias", 5) != 0 || e2 == w2)
+    return false;
+  if (e1 - w1 >= 16 && strncmp (s + w1, "scsi_hostadapter", 16) == 0 &&
+      !(e2 - w2 >= 6 && strncmp (s + w2, "virtio", 6) == 0))
+    to = "virtio_blk";
+  else if (e1 - w1 > 3 && strncmp (s + w1, "eth", 3) == 0 &&
+           is_emulated_nic (s + w2, e2 - w2))
+    to = "virtio_net";
+  if (to) {
+    replace (l, w2, e2, to);
+    return logged (l, "alias %.*s %.*s -> %s", (int) (e1 - w1), s + w1,
+                   (int) (e2 - w2), s + w2, to);
+  }
+  if (!is_vmware_module (s + w2, e2 - w2))
+    return false;
+  comment_out (l, "a VMware driver");
+  return logged (l, "dropped alias %.*s %.*s", (int) (e1 - w1), s + w1,
+                 (int) (e2 - w2), s + w2);
 }
 
 int
 edit_modprobe (const char *in, bool bare, char **out, struct edit_log *log)
 {
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
-
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t w0 = skip_blanks (line, 0, len), e0 = skip_word (line, w0, len);
-    size_t w1 = skip_blanks (line, e0, len), e1 = skip_word (line, w1, len);
-    size_t w2 = skip_blanks (line, e1, len), e2 = skip_word (line, w2, len);
-    lineno++;
-    if (w0 == len || line[w0] == '#') {
-      keep_line (&b, line, len, eol);
-      continue;
-    }
-    if (bare && is_vmware_module (line + w0, e0 - w0)) {
-      comment_out (&b, line, len, eol, "a VMware driver");
-      changed = true;
-      if (edit_log_add (log, "line %u: stopped loading %.*s", lineno,
-                        (int) (e0 - w0), line + w0) == -1)
-        b.failed = true;
-      continue;
-    }
-    if (!bare && e0 - w0 == 5 && strncmp (line + w0, "alias", 5) == 0 && e2 > w2) {
-      const char *to = NULL;
-      if (e1 - w1 >= 16 && strncmp (line + w1, "scsi_hostadapter", 16) == 0 &&
-          !(e2 - w2 >= 6 && strncmp (line + w2, "virtio", 6) == 0))
-        to = "virtio_blk";
-      else if (e1 - w1 > 3 && strncmp (line + w1, "eth", 3) == 0 &&
-               is_emulated_nic (line + w2, e2 - w2))
-        to = "virtio_net";
-      if (to) {
-        replace_in_line (&b, line, len, eol, w2, e2, to);
-        changed = true;
-        if (edit_log_add (log, "line %u: alias %.*s %.*s -> %s", lineno,
-                          (int) (e1 - w1), line + w1, (int) (e2 - w2), line + w2,
-                          to) == -1)
-          b.failed = true;
-        continue;
-      }
-      if (is_vmware_module (line + w2, e2 - w2)) {
-        comment_out (&b, line, len, eol, "a VMware driver");
-        changed = true;
-        if (edit_log_add (log, "line %u: dropped alias %.*s %.*s", lineno,
-                          (int) (e1 - w1), line + w1, (int) (e2 - w2),
-                          line + w2) == -1)
-          b.failed = true;
-        continue;
-      }
-    }
-    keep_line (&b, line, len, eol);
-  }
-  return sb_finish (&b, changed, out);
+  return edit_lines (in, modprobe_rule, &bare, log, out);
 }
 
-int
-edit_xorg (const char *in, char **out, struct edit_log *log)
+static bool
+xorg_rule (struct line *l, void *ctx)
 {
   static const struct { const char *from, *to; } drivers[] = {
     { "vmware", "modesetting" }, { "vmwgfx", "modesetting" },
     { "vmmouse", "mouse" },
   };
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
+  size_t w0 = skip_blanks (l->s, 0, l->len), e0 = skip_word (l->s, w0, l->len);
+  size_t w1 = skip_blanks (l->s, e0, l->len), k, n;
+  const char *q;
 
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t w0 = skip_blanks (line, 0, len), e0 = skip_word (line, w0, len);
-    size_t w1 = skip_blanks (line, e0, len), k;
-    lineno++;
-    if (e0 - w0 == 6 && strncasecmp (line + w0, "Driver", 6) == 0 &&
-        w1 < len && line[w1] == '"') {
-      const char *q = memchr (line + w1 + 1, '"', len - w1 - 1);
-      size_t n = q ? (size_t) (q - (line + w1 + 1)) : 0;
-      for (k = 0; q && k < sizeof drivers / sizeof *drivers; k++)
-        if (strlen (drivers[k].from) == n &&
-            strncasecmp (line + w1 + 1, drivers[k].from, n) == 0)
-          break;
-      if (q && k < sizeof drivers / sizeof *drivers) {
-        replace_in_line (&b, line, len, eol, w1 + 1, (size_t) (q - line), drivers[k].to);
-        changed = true;
-        if (edit_log_add (log, "line %u: Driver \"%.*s\" -> \"%s\"", lineno,
-                          (int) n, line + w1 + 1, drivers[k].to) == -1)
-          b.failed = true;
-        continue;
-      }
+  (void) ctx;
+  if (e0 - w0 != 6 || strncasecmp (l->s + w0, "Driver", 6) != 0 ||
+      w1 == l->len || l->s[w1] != '"' ||
+      (q = memchr (l->s + w1 + 1, '"', l->len - w1 - 1)) == NULL)
+    return false;
+  n = (size_t) (q - (l->s + w1 + 1));
+  for (k = 0; k < sizeof drivers / sizeof *drivers; k++)
+    if (strlen (drivers[k].from) == n &&
+        strncasecmp (l->s + w1 + 1, drivers[k].from, n) == 0) {
+      replace (l, w1 + 1, (size_t) (q - l->s), drivers[k].to);
+      return logged (l, "Driver \"%.*s\" -> \"%s\"", (int) n, l->s + w1 + 1,
+                     drivers[k].to);
     }
-    keep_line (&b, line, len, eol);
-  }
-  return sb_finish (&b, changed, out);
+  return false;
+}
+
+int
+edit_xorg (const char *in, char **out, struct edit_log *log)
+{
+  return edit_lines (in, xorg_rule, NULL, log, out);
 }
 
 /* ---- NICs ----------------------------------------------------------- */
@@ -747,41 +771,32 @@ udev_value (const char *line, size_t len, const char *key, bool match,
   return NULL;
 }
 
+static bool
+persistent_net_rule (struct line *l, void *nics)
+{
+  size_t w = skip_blanks (l->s, 0, l->len), mn = 0, nn = 0, i;
+  const char *mac, *name;
+  char m[18];
+
+  if (w == l->len || l->s[w] == '#' ||
+      (mac = udev_value (l->s, l->len, "ATTR{address}", true, &mn)) == NULL ||
+      (name = udev_value (l->s, l->len, "NAME", false, &nn)) == NULL ||
+      mn != 17 || nn == 0)
+    return false;
+  for (i = 0; i < 17; i++)
+    m[i] = (char) tolower ((unsigned char) mac[i]);
+  m[17] = '\0';
+  if (nics_add (nics, name, nn, m) == -1)
+    l->out->failed = true;
+  comment_out (l, "named by a .link file now");
+  return logged (l, "rule naming %s %.*s commented out", m, (int) nn, name);
+}
+
 int
 edit_persistent_net (const char *in, struct edit_nics *nics, char **out,
                      struct edit_log *log)
 {
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol;
-  size_t len;
-  unsigned lineno = 0;
-  bool changed = false;
-
-  while (next_line (&p, &line, &len, &eol)) {
-    size_t w = skip_blanks (line, 0, len), mn = 0, nn = 0, i;
-    const char *mac = NULL, *name = NULL;
-    lineno++;
-    if (w < len && line[w] != '#') {
-      mac = udev_value (line, len, "ATTR{address}", true, &mn);
-      name = udev_value (line, len, "NAME", false, &nn);
-    }
-    if (mac && name && mn == 17 && nn > 0) {
-      char m[18];
-      for (i = 0; i < 17; i++)
-        m[i] = (char) tolower ((unsigned char) mac[i]);
-      m[17] = '\0';
-      if (nics_add (nics, name, nn, m) == -1)
-        b.failed = true;
-      comment_out (&b, line, len, eol, "named by a .link file now");
-      changed = true;
-      if (edit_log_add (log, "line %u: rule naming %s %.*s commented out",
-                        lineno, m, (int) nn, name) == -1)
-        b.failed = true;
-      continue;
-    }
-    keep_line (&b, line, len, eol);
-  }
-  return sb_finish (&b, changed, out);
+  return edit_lines (in, persistent_net_rule, nics, log, out);
 }
 
 /* eth0, ens192, enp11s0, eno1, em1, p2p1 (and their ":N" aliases). */
@@ -1017,39 +1032,27 @@ edit_selinux_enabled (const char *config)
   return on;
 }
 
+static bool
+resume_rule (struct line *l, void *r)
+{
+  CLEANUP_FREE char *dev = NULL, *stable = NULL;
+  const char *v;
+  size_t n;
+
+  if ((v = key_value (l->s, l->len, "RESUME", &n)) == NULL ||
+      (dev = part (l, (size_t) (v - l->s), (size_t) (v + n - l->s))) == NULL ||
+      !edit_is_unstable_device (dev) ||
+      (stable = stable_of (l, r, dev, "resume", "swap")) == NULL)
+    return false;
+  replace (l, (size_t) (v - l->s), (size_t) (v + n - l->s), stable);
+  return logged (l, "RESUME=%s -> RESUME=%s", dev, stable);
+}
+
 int
 edit_resume_conf (const char *in, edit_resolve_fn resolve, void *opaque,
                   char **out, struct edit_log *log)
 {
-  struct strbuf b = { 0 };
-  const char *p = in, *line, *eol, *v;
-  size_t len, n;
-  unsigned lineno = 0;
-  bool changed = false;
+  struct resolver r = { resolve, opaque };
 
-  while (next_line (&p, &line, &len, &eol)) {
-    lineno++;
-    if ((v = key_value (line, len, "RESUME", &n)) != NULL) {
-      char *dev = strndup (v, n), *stable = NULL;
-      if (dev == NULL)
-        b.failed = true;
-      else if (edit_is_unstable_device (dev))
-        stable = resolve_logged (resolve, opaque, dev, "resume", "swap", lineno,
-                                 log, &b.failed);
-      if (stable) {
-        replace_in_line (&b, line, len, eol, (size_t) (v - line),
-                         (size_t) (v + n - line), stable);
-        changed = true;
-        if (edit_log_add (log, "line %u: RESUME=%s -> RESUME=%s", lineno, dev,
-                          stable) == -1)
-          b.failed = true;
-        free (dev);
-        free (stable);
-        continue;
-      }
-      free (dev);
-    }
-    keep_line (&b, line, len, eol);
-  }
-  return sb_finish (&b, changed, out);
+  return edit_lines (in, resume_rule, &r, log, out);
 }

@@ -16,15 +16,16 @@
 
 /* The changes an edit made, one line each ("line 3: /dev/sda1 ->
  * UUID=..."), and notes on what it left alone and why. */
+struct edit_msgs {
+  size_t n;
+  char **v;
+};
 struct edit_log {
-  size_t n, n_notes;
-  char **msgs, **notes;
+  struct edit_msgs changes, notes;
 };
 void edit_log_free (struct edit_log *log);
-/* Add a change or a note; -1 on ENOMEM. */
-int edit_log_add (struct edit_log *log, const char *fmt, ...)
-  __attribute__((format (printf, 2, 3)));
-int edit_log_note (struct edit_log *log, const char *fmt, ...)
+/* Add a message; -1 on ENOMEM. */
+int edit_msg_add (struct edit_msgs *m, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 
 /* A device name that changes when the disks move from VMware's SCSI,

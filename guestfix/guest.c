@@ -140,11 +140,11 @@ fix_edit (struct fix *f, const char *path, fix_edit_fn edit, void *arg)
     return 0;
   if (edit (in, arg, &out, &log) == -1)
     goto oom;
-  for (i = 0; i < log.n_notes; i++)
-    report_warn (f->r, "%s: %s", real, log.notes[i]);
+  for (i = 0; i < log.notes.n; i++)
+    report_warn (f->r, "%s: %s", real, log.notes.v[i]);
   if (out) {
-    for (i = 0; i < log.n; i++)
-      report_change (f->r, real, "%s", log.msgs[i]);
+    for (i = 0; i < log.changes.n; i++)
+      report_change (f->r, real, "%s", log.changes.v[i]);
     r = fix_write (f, real, out) == -1 ? -1 : 1;
   }
   else

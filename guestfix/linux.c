@@ -902,7 +902,7 @@ edit_grubenv_fn (const char *in, void *arg, char **out, struct edit_log *log)
     /* With no result, fix_edit reports the note and none of the changes. */
     free (s);
     *out = NULL;
-    return edit_log_note (log, "no room in the 1024-byte block for the new "
+    return edit_msg_add (&log->notes, "no room in the 1024-byte block for the new "
                           "command line: left as it is");
   }
   if (n > len)

@@ -177,8 +177,18 @@ rm -rf "$root" "$dir/root.img" "$dir/swap.img" "$dir/esp.img"
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$dir/phony.raw" \
     "$dir/phony-disk1.vmdk"
 rm -f "$dir/phony.raw"
-sed -e "s/DISK_MIB/$(( esp_mib + 138 ))/" \
-    -e "s/FIRMWARE/$([ "$kind" = efi-dracut ] && echo efi || echo bios)/" > "$dir/phony.ovf" <<'EOF'
+# nic_item N MAC: the OVF Item of VmxNet3 NIC N (InstanceID 4 + N).
+nic_item ()
+{
+    printf '%s\n' '      <Item>' "        <rasd:Address>$2</rasd:Address>" \
+        "        <rasd:ElementName>Network adapter $1</rasd:ElementName>" \
+        "        <rasd:InstanceID>$(( 4 + $1 ))</rasd:InstanceID>" \
+        '        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>' \
+        '        <rasd:ResourceType>10</rasd:ResourceType>' '      </Item>'
+}
+firmware=bios
+[ "$kind" != efi-dracut ] || firmware=efi
+cat > "$dir/phony.ovf" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf">
   <References>
@@ -186,7 +196,7 @@ sed -e "s/DISK_MIB/$(( esp_mib + 138 ))/" \
   </References>
   <DiskSection>
     <Info>Virtual disks</Info>
-    <Disk ovf:capacity="DISK_MIB" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1"/>
+    <Disk ovf:capacity="$(( esp_mib + 138 ))" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1"/>
   </DiskSection>
   <VirtualSystem ovf:id="phony">
     <Info>A virtual machine</Info>
@@ -207,21 +217,9 @@ sed -e "s/DISK_MIB/$(( esp_mib + 138 ))/" \
         <rasd:Parent>3</rasd:Parent>
         <rasd:ResourceType>17</rasd:ResourceType>
       </Item>
-      <Item>
-        <rasd:Address>00:50:56:3a:00:01</rasd:Address>
-        <rasd:ElementName>Network adapter 1</rasd:ElementName>
-        <rasd:InstanceID>5</rasd:InstanceID>
-        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:Address>00:50:56:3a:00:02</rasd:Address>
-        <rasd:ElementName>Network adapter 2</rasd:ElementName>
-        <rasd:InstanceID>6</rasd:InstanceID>
-        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="FIRMWARE"/>
+$(nic_item 1 00:50:56:3a:00:01)
+$(nic_item 2 00:50:56:3a:00:02)
+      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="$firmware"/>
     </VirtualHardwareSection>
   </VirtualSystem>
 </Envelope>

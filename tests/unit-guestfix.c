@@ -46,9 +46,9 @@ check_log (const struct edit_log *log, const char *const *want, size_t n,
 {
   size_t i;
 
-  CHECK (log->n == n, "%s: %zu log lines, want %zu", what, log->n, n);
-  for (i = 0; i < n && i < log->n; i++)
-    CHECK_STR (log->msgs[i], want[i]);
+  CHECK (log->changes.n == n, "%s: %zu log lines, want %zu", what, log->changes.n, n);
+  for (i = 0; i < n && i < log->changes.n; i++)
+    CHECK_STR (log->changes.v[i], want[i]);
 }
 
 static void
@@ -138,17 +138,17 @@ test_fstab (void)
   if (out)
     CHECK_STR (out, want);
   check_log (&log, log_want, 3, "fstab");
-  CHECK (log.n_notes == 2, "fstab: %zu notes", log.n_notes);
-  if (log.n_notes == 2) {
-    CHECK_STR (log.notes[0], "line 5: /dev/sdb1 left as it is: cannot tell which "
+  CHECK (log.notes.n == 2, "fstab: %zu notes", log.notes.n);
+  if (log.notes.n == 2) {
+    CHECK_STR (log.notes.v[0], "line 5: /dev/sdb1 left as it is: cannot tell which "
                "of the VM's 1 disks it is");
-    CHECK_STR (log.notes[1], "line 7: /dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:0:0-part1 "
+    CHECK_STR (log.notes.v[1], "line 7: /dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:0:0-part1 "
                "left as it is: the guest expects xfs there, but /dev/sda1 holds ext4");
   }
   edit_log_free (&log);
   /* Idempotent: its own output changes no more. */
   CHECK (edit_fstab (out ? out : "", fake_resolve, NULL, &again, &log) == 0 &&
-         again == NULL && log.n == 0, "fstab twice");
+         again == NULL && log.changes.n == 0, "fstab twice");
   edit_log_free (&log);
 
   CHECK (edit_crypttab ("# <target> <source> <key> <opts>\n"
@@ -225,7 +225,7 @@ test_cmdlines (void)
       CHECK_STR (out, cases[i].want);
       CHECK (edit_count_unstable (out, cases[i].kind) == 0, "case %zu: still unstable", i);
     }
-    CHECK (log.n == cases[i].n_log, "case %zu: %zu log lines", i, log.n);
+    CHECK (log.changes.n == cases[i].n_log, "case %zu: %zu log lines", i, log.changes.n);
     CHECK (edit_count_unstable (cases[i].in, cases[i].kind) == cases[i].n_log,
            "case %zu: count %zu", i, edit_count_unstable (cases[i].in, cases[i].kind));
     edit_log_free (&log);
@@ -257,7 +257,7 @@ check_plain (const char *name, plain_edit edit, const char *in,
     free (again);
     again = NULL;
   }
-  CHECK (log.n == n_log, "%s: %zu log lines, want %zu", name, log.n, n_log);
+  CHECK (log.changes.n == n_log, "%s: %zu log lines, want %zu", name, log.changes.n, n_log);
   edit_log_free (&log);
 }
 
