@@ -39,6 +39,7 @@
 #include "cleanup.h"
 #include "domxml.h"
 #include "fullio.h"
+#include "qemu-user.h"
 
 extern char **environ;
 
@@ -60,6 +61,8 @@ struct boot {
   double last_bytes;             /* when the console last said something */
   bool seen, stream_done;
   char *ready_line;
+  bool check_access;             /* qemu:///system: qemu runs as ... */
+  struct qemu_user qemu;         /* ... this user */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -152,6 +155,39 @@ child_elem (xmlNode *n, const char *name)
   return NULL;
 }
 
+/* Can libvirt's qemu user open VIEW?  The test domain only reads it, so
+ * a view it cannot read is an error.  One it cannot write is the trap
+ * of a domain started from domain.xml itself, which opens its disks for
+ * writing: worth a note, since the user is about to try that next. */
+static int
+check_view (const struct boot *b, const char *view)
+{
+  bool can_read, can_write, rw;
+  char why[160];
+
+  if (!b->check_access)
+    return 0;
+  if (qemu_user_access (&b->qemu, view, &can_read, &can_write, &rw, why,
+                        sizeof why) == -1) {
+    fprintf (stderr, "v2vfs-boot: %s: %s\n", view, strerror (errno));
+    return -1;
+  }
+  if (!can_read) {
+    fprintf (stderr, "v2vfs-boot: %s: libvirt's qemu runs as %s, which "
+             "cannot read this disk: %s; mount it with -o allow_other "
+             "(and --owner %s with --overlay)\n", view, b->qemu.name, why,
+             b->qemu.name);
+    return -1;
+  }
+  if (rw && !can_write)
+    fprintf (stderr, "v2vfs-boot: note: %s: %s cannot write this disk (%s). "
+             "This test boot writes to throwaway layers and does not mind, "
+             "but a domain started from domain.xml itself (virsh create) "
+             "fails with \"Permission denied\": mount with --owner %s\n",
+             view, b->qemu.name, why, b->qemu.name);
+  return 0;
+}
+
 /* <source file=VIEW> of a disk becomes the layer, with VIEW as its raw
  * backing store, which libvirt must neither relabel nor chown. */
 static int
@@ -170,7 +206,8 @@ layer_disk (struct boot *b, xmlNode *disk)
     fprintf (stderr, "v2vfs-boot: too many disks\n");
     return -1;
   }
-  if (make_layer ((const char *) view, layer) == -1) {
+  if (check_view (b, (const char *) view) == -1 ||
+      make_layer ((const char *) view, layer) == -1) {
     xmlFree (view);
     return -1;
   }
@@ -398,6 +435,10 @@ main (int argc, char **argv)
     usage (stderr);
     return 1;
   }
+  /* qemu:///system runs qemu as libvirt's qemu user; a session URI
+   * runs it as the caller, who can read what they mounted. */
+  b.check_access = strcmp (uri, "qemu:///system") == 0 &&
+    qemu_user_lookup (QEMU_CONF, &b.qemu) == 0;
   b.tcg = accel ? strcmp (accel, "tcg") == 0 : access ("/dev/kvm", R_OK | W_OK) != 0;
   if (regcomp (&b.re, b.ready, REG_EXTENDED | REG_NOSUB) != 0) {
     fprintf (stderr, "v2vfs-boot: --ready '%s': not a valid regular expression\n",

@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "inflate.h"
+#include "qemu-user.h"
 
 /* Worker threads: enough to keep two cores busy inflating while others
  * wait on the disk. */
@@ -40,13 +41,16 @@ usage (FILE *f)
 "\n"
 "  -f            stay in the foreground\n"
 "  -d            debug output (implies -f)\n"
-"  -o OPTS       FUSE mount options, e.g. allow_other\n"
+"  -o OPTS       mount options, comma-separated: FUSE's (allow_other, ro ...)\n"
+"                and the -o spellings of the long options below:\n"
+"                overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET\n"
 "  --network-map SOURCE-NET=BRIDGE, --network-map SOURCE-NET=network:NET\n"
 "                put the NICs of a source network on a host bridge or a\n"
 "                libvirt network in domain.xml (default: network 'default')\n"
 "  --owner USER[:GROUP]\n"
-"                show the tree as owned by USER (e.g. libvirt-qemu, with\n"
-"                -o allow_other, so libvirt's qemu can write the disks)\n"
+"                show the tree as owned by USER; with --overlay and\n"
+"                -o allow_other, root's mounts default to libvirt's qemu\n"
+"                user (libvirt-qemu), so that its guests can write the disks\n"
 "  --overlay DIR make disks/NAME.raw writable; every write lands in DIR,\n"
 "                which persists: mounting again with it resumes\n"
 "  --discard-overlay --yes\n"
@@ -58,7 +62,8 @@ usage (FILE *f)
 "The mount shows disks/NAME.raw and disks/NAME.qcow2 for each disk, a libvirt\n"
 "domain.xml, and the original .ovf, .mf and .cert files.  With --overlay,\n"
 "v2vfs-fix MOUNTPOINT makes the guest bootable on KVM.\n"
-"Unmount with: fusermount3 -u MOUNTPOINT\n");
+"Unmount with: fusermount3 -u MOUNTPOINT (or umount as root).\n"
+"As a mount helper: mount -t fuse.v2vfs SOURCE MOUNTPOINT -o overlay=DIR\n");
 }
 
 /* --owner USER[:GROUP], by name or number; GROUP defaults to USER's. */
@@ -101,6 +106,167 @@ parse_owner (const char *s, uid_t *uid, gid_t *gid)
   return 0;
 }
 
+/* What the command line asks for, from long options and from their -o
+ * spellings alike (`-o overlay=DIR,owner=USER`), so that mount(8),
+ * mount.fuse3 and fstab can say everything the command line can. */
+struct cli {
+  char *overlay_dir;             /* --overlay, -o overlay= */
+  char *owner;                   /* --owner, -o owner= */
+  struct domxml_net_map *maps;   /* --network-map, -o network_map= */
+  size_t n_maps;
+  struct fuse_args fuse;         /* the -o options left for FUSE */
+  bool allow_other;
+};
+
+static void
+cli_free (struct cli *cli)
+{
+  free (cli->overlay_dir);
+  free (cli->owner);
+  for (size_t i = 0; i < cli->n_maps; i++)
+    domxml_net_map_free (&cli->maps[i]);
+  free (cli->maps);
+  fuse_opt_free_args (&cli->fuse);
+}
+
+static int
+set_option (char **field, const char *value)
+{
+  char *v = strdup (value);
+
+  if (v == NULL) {
+    perror ("v2vfs");
+    return -1;
+  }
+  free (*field);
+  *field = v;
+  return 0;
+}
+
+static int
+add_net_map (struct cli *cli, const char *spec)
+{
+  struct domxml_net_map *m = realloc (cli->maps, (cli->n_maps + 1) * sizeof *m);
+  struct v2_error e;
+
+  if (m == NULL) {
+    perror ("v2vfs");
+    return -1;
+  }
+  cli->maps = m;
+  if (domxml_parse_net_map (spec, &m[cli->n_maps], &e) == -1) {
+    fprintf (stderr, "v2vfs: %s\n", e.msg);
+    return -1;
+  }
+  cli->n_maps++;
+  return 0;
+}
+
+/* The -o options that go on to FUSE and the kernel: the generic ones
+ * mount(8) passes (mount.fuse3 adds dev,suid when root mounts) that
+ * libfuse 3.14 knows (not relatime and its kin), and FUSE's own that make
+ * sense for v2vfs.  Anything else is a typo or an
+ * option of another file system, refused before mounting rather than
+ * dropped. */
+static const char *const fuse_options[] = {
+  "rw", "ro", "dev", "nodev", "suid", "nosuid", "exec", "noexec",
+  "async", "sync", "dirsync", "atime", "noatime",
+  "allow_other", "allow_root", "auto_unmount", "default_permissions",
+  "fsname=", "subtype=", "max_read=",
+  "context=", "fscontext=", "defcontext=", "rootcontext=",
+  NULL
+};
+
+static bool
+fuse_option_known (const char *opt)
+{
+  for (const char *const *k = fuse_options; *k; k++) {
+    size_t n = strlen (*k);
+    if ((*k)[n - 1] == '=' ? strncmp (opt, *k, n) == 0 : strcmp (opt, *k) == 0)
+      return true;
+  }
+  return false;
+}
+
+enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP };
+
+static const struct fuse_opt v2vfs_mount_opts[] = {
+  FUSE_OPT_KEY ("overlay=", KEY_OVERLAY),
+  FUSE_OPT_KEY ("owner=", KEY_OWNER),
+  FUSE_OPT_KEY ("network_map=", KEY_NET_MAP),
+  FUSE_OPT_END
+};
+
+/* fuse_opt_parse's callback: take v2vfs's options (return 0: not for
+ * FUSE), keep FUSE's (1), refuse the rest (-1). */
+static int
+mount_option (void *data, const char *arg, int key,
+              struct fuse_args *outargs __attribute__((unused)))
+{
+  struct cli *cli = data;
+  const char *value = strchr (arg, '=');
+
+  switch (key) {
+  case KEY_OVERLAY: return set_option (&cli->overlay_dir, value + 1);
+  case KEY_OWNER: return set_option (&cli->owner, value + 1);
+  case KEY_NET_MAP: return add_net_map (cli, value + 1);
+  case FUSE_OPT_KEY_OPT:
+    if (!fuse_option_known (arg)) {
+      fprintf (stderr, "v2vfs: -o %s: unknown option (v2vfs's own are "
+               "overlay=DIR, owner=USER[:GROUP] and network_map=NET=TARGET; "
+               "see v2vfs(1) for the FUSE ones)\n", arg);
+      return -1;
+    }
+    if (strcmp (arg, "allow_other") == 0)
+      cli->allow_other = true;
+    return 1;
+  default:
+    return 1;
+  }
+}
+
+/* Split the -o options OPTS (comma-separated, as given) into v2vfs's
+ * and FUSE's. */
+static int
+parse_mount_options (struct cli *cli, const char *opts)
+{
+  char *argv[] = { (char *) "v2vfs", (char *) "-o", (char *) opts, NULL };
+  struct fuse_args args = FUSE_ARGS_INIT (3, argv);
+  int r = fuse_opt_parse (&args, cli, v2vfs_mount_opts, mount_option);
+
+  /* The parsed args, "v2vfs" then "-o" and what FUSE is to get, if any. */
+  cli->fuse = args;
+  return r;
+}
+
+/* The libvirt trap: with --overlay and -o allow_other, libvirt's qemu is
+ * meant to use the mount, and a domain started from domain.xml opens its
+ * disks for writing, which fails with "Permission denied" while they
+ * belong to whoever mounted.  Without --owner, root gives them to
+ * libvirt's qemu user (root keeps its access: it passes every permission
+ * check).  Anyone else would lock themselves out that way, so they get a
+ * warning instead. */
+static void
+libvirt_owner (uid_t *uid, gid_t *gid)
+{
+  struct qemu_user u;
+
+  if (qemu_user_lookup (QEMU_CONF, &u) == -1 || u.uid == *uid)
+    return;
+  if (getuid () != 0) {
+    fprintf (stderr, "v2vfs: warning: libvirt's qemu runs as %s, which may "
+             "read the disks but not write them: a domain started from "
+             "domain.xml fails with \"Permission denied\"; give --owner %s "
+             "to let it write them\n", u.name, u.name);
+    return;
+  }
+  *uid = u.uid;
+  *gid = u.gid;
+  fprintf (stderr, "v2vfs: the disks belong to %s, libvirt's qemu user, so "
+           "that a domain started from domain.xml can write them (--owner "
+           "chooses another owner)\n", u.name);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -115,13 +281,11 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   bool foreground = false, debug = false, discard = false, yes = false;
-  const char *overlay_dir = NULL, *owner = NULL;
+  struct cli cli = { .fuse = FUSE_ARGS_INIT (0, NULL) };
   uid_t uid = getuid ();
   gid_t gid = getgid ();
-  struct domxml_net_map *maps = NULL;
-  size_t n_maps = 0, i;
-  CLEANUP_FREE char *mnt_abs = NULL, *overlay_abs = NULL;
-  char *user_opts = NULL;
+  CLEANUP_FREE char *mnt_abs = NULL, *overlay_abs = NULL, *user_opts = NULL;
+  const char *overlay_dir;
   const char *mnt;
   struct v2_error e;
   struct bundle *b = NULL;
@@ -133,7 +297,9 @@ main (int argc, char **argv)
   struct fuse_loop_config *cfg = NULL;
   int c, ret = 1;
 
-  while ((c = getopt_long (argc, argv, "+fdo:h", longopts, NULL)) != -1) {
+  /* Options may follow SOURCE and MOUNTPOINT: mount.fuse3 runs
+   * `v2vfs SOURCE MOUNTPOINT -o OPTS`. */
+  while ((c = getopt_long (argc, argv, "fdo:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'f': foreground = true; break;
     case 'd': debug = foreground = true; break;
@@ -148,22 +314,18 @@ main (int argc, char **argv)
       user_opts = n;
       break;
     }
-    case 'O': overlay_dir = optarg; break;
-    case 'U': owner = optarg; break;
-    case 'N': {
-      struct domxml_net_map *m = realloc (maps, (n_maps + 1) * sizeof *m);
-      if (m == NULL) {
-        perror ("v2vfs");
+    case 'O':
+      if (set_option (&cli.overlay_dir, optarg) == -1)
         goto out;
-      }
-      maps = m;
-      if (domxml_parse_net_map (optarg, &maps[n_maps], &e) == -1) {
-        fprintf (stderr, "v2vfs: %s\n", e.msg);
-        goto out;
-      }
-      n_maps++;
       break;
-    }
+    case 'U':
+      if (set_option (&cli.owner, optarg) == -1)
+        goto out;
+      break;
+    case 'N':
+      if (add_net_map (&cli, optarg) == -1)
+        goto out;
+      break;
     case 'D': discard = true; break;
     case 'y': yes = true; break;
     case 'h': usage (stdout); ret = 0; goto out;
@@ -177,6 +339,9 @@ main (int argc, char **argv)
       goto out;
     }
   }
+  if (user_opts && parse_mount_options (&cli, user_opts) == -1)
+    goto out;
+  overlay_dir = cli.overlay_dir;
   if (discard) {
     unsigned n_disks;
     uint64_t bytes;
@@ -205,8 +370,10 @@ main (int argc, char **argv)
              "(see v2vfs --help)\n");
     goto out;
   }
-  if (owner && parse_owner (owner, &uid, &gid) == -1)
+  if (cli.owner && parse_owner (cli.owner, &uid, &gid) == -1)
     goto out;
+  if (cli.owner == NULL && overlay_dir && cli.allow_other)
+    libvirt_owner (&uid, &gid);
   mnt = argv[argc - 1];
   if (stat (mnt, &st) == -1 || !S_ISDIR (st.st_mode) ||
       (mnt_abs = realpath (mnt, NULL)) == NULL) {
@@ -233,8 +400,8 @@ main (int argc, char **argv)
   fs.overlay_dir = overlay_abs;
   fs.foreground = foreground;
   fs.mnt = mnt_abs;
-  fs.maps = maps;
-  fs.n_maps = n_maps;
+  fs.maps = cli.maps;
+  fs.n_maps = cli.n_maps;
   if (stat (argv[optind], &st) == -1) {
     fprintf (stderr, "v2vfs: %s: %s\n", argv[optind], strerror (errno));
     goto out;
@@ -246,18 +413,22 @@ main (int argc, char **argv)
   fs.uid = uid;
   fs.gid = gid;
 
+  /* The user's -o options come after v2vfs's own, so `ro` wins. */
   if (fuse_opt_add_arg (&args, argv[0]) == -1 ||
       fuse_opt_add_arg (&args, "-o") == -1 ||
       fuse_opt_add_arg (&args, fs.store ? "rw," MOUNT_OPTS : "ro," MOUNT_OPTS) == -1 ||
-      (user_opts && (fuse_opt_add_arg (&args, "-o") == -1 ||
-                     fuse_opt_add_arg (&args, user_opts) == -1)) ||
       (debug && fuse_opt_add_arg (&args, "-d") == -1)) {
     fprintf (stderr, "v2vfs: out of memory\n");
     goto out;
   }
+  for (int j = 1; j < cli.fuse.argc; j++)
+    if (fuse_opt_add_arg (&args, cli.fuse.argv[j]) == -1) {
+      fprintf (stderr, "v2vfs: out of memory\n");
+      goto out;
+    }
   se = fs.se = fuse_session_new (&args, &fs_ops, sizeof fs_ops, &fs);
   if (se == NULL) {
-    fprintf (stderr, "v2vfs: -o %s: bad FUSE options\n",
+    fprintf (stderr, "v2vfs: -o %s: FUSE refused these options\n",
              user_opts ? user_opts : "");
     goto out;
   }
@@ -298,9 +469,6 @@ main (int argc, char **argv)
     ret = 1;
   overlay_store_close (store);
   bundle_free (b);
-  free (user_opts);
-  for (i = 0; i < n_maps; i++)
-    domxml_net_map_free (&maps[i]);
-  free (maps);
+  cli_free (&cli);
   return ret;
 }
