@@ -19,7 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires qemu-system-x86_64 debootstrap guestfish libvirtd virtlogd virsh virt-xml-validate sha256sum python3
 requires_fuse
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: building the guest and qemu:///system need root" >&2; exit 77; }
+requires_root "building the guest and qemu:///system"
 use_libguestfs
 fix=$tests_builddir/../guestfix/v2vfs-fix
 boot=$tests_builddir/../fs/v2vfs-boot

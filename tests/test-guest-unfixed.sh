@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires qemu-system-x86_64 debootstrap guestfish sha256sum
 requires_fuse
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: building the guest needs root" >&2; exit 77; }
+requires_root "building the guest"
 use_libguestfs
 
 ova=$("$tests_srcdir/../scripts/mkguest") || fail "scripts/mkguest failed"

@@ -18,7 +18,7 @@ requires libvirtd virtlogd virsh qemu-system-x86_64 qemu-img python3 tar
 requires_fuse
 boot=$tests_builddir/../fs/v2vfs-boot
 [ -x "$boot" ] || fail "$boot is not built"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: qemu:///system needs root" >&2; exit 77; }
+requires_root "qemu:///system"
 
 d=$(tmpdir)
 marker="V2VFS-BOOT-OK through libvirt-qemu"
