@@ -18,6 +18,7 @@
 #include "checked.h"
 #include "cleanup.h"
 #include "fs.h"
+#include "mountinfo.h"
 
 /* The tree is immutable: cache entries and attributes for a day. */
 #define FS_TIMEOUT 86400.0
@@ -354,24 +355,6 @@ fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
   return add_domains (fs, b, e);
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void
-unescape_mountinfo (char *s)
-{
-  char *d = s;
-
-  for (; *s; s++) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-        s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-      *d++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-      s += 3;
-    }
-    else
-      *d++ = *s;
-  }
-  *d = '\0';
-}
-
 void
 fs_tune_readahead (const struct fs *fs, const char *mnt)
 {
@@ -387,7 +370,7 @@ fs_tune_readahead (const struct fs *fs, const char *mnt)
     char d[64], mp[4096];
     if (sscanf (line, "%*s %*s %63s %*s %4095s", d, mp) != 2)
       continue;
-    unescape_mountinfo (mp);
+    mountinfo_unescape (mp);
     if (strcmp (mp, real) == 0 && strstr (line, " - fuse.v2vfs "))
       snprintf (dev, sizeof dev, "%s", d);
   }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "mountinfo.h"
 #include "qemu-user.h"
 
 /* Debian's libvirt is configured with this user (and its group). */
@@ -108,24 +109,6 @@ has_option (const char *list, const char *opt)
   return false;
 }
 
-/* mountinfo escapes spaces and the like as \ooo; undo it in place. */
-static void
-unescape (char *s)
-{
-  char *d = s;
-
-  for (; *s; s++) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-        s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-      *d++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-      s += 3;
-    }
-    else
-      *d++ = *s;
-  }
-  *d = '\0';
-}
-
 struct mount_info {
   bool fuse, allow_other, ro;
   long user_id;                  /* -1: not said */
@@ -166,7 +149,7 @@ mount_of (const char *path, struct mount_info *mi)
     }
     if (mp == NULL || opts == NULL || type == NULL || super == NULL)
       continue;
-    unescape (mp);
+    mountinfo_unescape (mp);
     n = strlen (mp);
     if (strcmp (mp, "/") != 0 &&
         (strncmp (path, mp, n) != 0 || (path[n] != '/' && path[n] != '\0')))

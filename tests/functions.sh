@@ -128,6 +128,18 @@ boot_accel ()
     if kvm_works; then echo kvm; else echo tcg; fi
 }
 
+# tiny_boot_ova MARKER: tiny.ova in the current directory, one
+# streamOptimized disk (tiny-disk1.vmdk) that boots under SeaBIOS and
+# prints MARKER on the serial port (tests/mkbootdisk.py), for the tests
+# that boot a mount through libvirt.
+tiny_boot_ova ()
+{
+    python3 "$tests_srcdir/mkbootdisk.py" boot.raw $(( 64 << 20 )) "$1"
+    qemu-img convert -f raw -O vmdk -o subformat=streamOptimized boot.raw tiny-disk1.vmdk
+    one_disk_ovf tiny-disk1.vmdk "" tiny > tiny.ovf
+    tar --format=ustar -cf tiny.ova tiny.ovf tiny-disk1.vmdk
+}
+
 # use_libvirtd: a stock libvirtd on qemu:///system, started as a user
 # would start it (virtlogd -d, libvirtd -d) unless one already answers,
 # and stopped again at exit.  Call it after functions.sh registered its

@@ -26,10 +26,7 @@ virsh=(virsh -q -c qemu:///system)
 use_libvirtd
 
 cd "$d"
-python3 "$tests_srcdir/mkbootdisk.py" boot.raw $(( 64 << 20 )) "$marker"
-qemu-img convert -f raw -O vmdk -o subformat=streamOptimized boot.raw tiny-disk1.vmdk
-one_disk_ovf tiny-disk1.vmdk "" tiny > tiny.ovf
-tar --format=ustar -cf tiny.ova tiny.ovf tiny-disk1.vmdk
+tiny_boot_ova "$marker"
 chmod 0755 "$d"
 disk=$d/mnt/disks/tiny-disk1.raw
 
