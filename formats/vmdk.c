@@ -579,6 +579,11 @@ walk_markers (struct vmdk_sparse *sp, uint64_t overhead, struct v2_error *e)
   /* A compressed grain may be larger than the grain (stored blocks), but
    * not twice as large (VirtualBox draws the line at the same place). */
   uint64_t max_csize = 2 * sp->grain_bytes;
+  /* Tables are made as markers name them.  As in load_tables, they may
+   * not add up to more than the file: a real stream stores each one
+   * (GT marker), while a crafted one could name a new table in every
+   * 512-byte marker and cost 32 times its size in memory. */
+  uint64_t gt_bytes = sp->gtes_per_gt * 4, total_gt = 0;
 
   if (win == NULL)
     return v2_err (e, ENOMEM, "%s: out of memory", sp->src->name);
@@ -613,6 +618,11 @@ walk_markers (struct vmdk_sparse *sp, uint64_t overhead, struct v2_error *e)
         return v2_err (e, EINVAL, "%s: grain marker at offset %" PRIu64
                        ": beyond the 2 TiB a grain table can address",
                        sp->src->name, off);
+      if (sp->gt[g / sp->gtes_per_gt] == NULL &&
+          (total_gt += gt_bytes) > sp->src->size)
+        return v2_err (e, EINVAL, "%s: grain marker at offset %" PRIu64
+                       ": the grain tables its markers need add up to more"
+                       " than the file size", sp->src->name, off);
       if ((t = alloc_gt (sp, g / sp->gtes_per_gt, e)) == NULL)
         return -1;
       if (t[g % sp->gtes_per_gt] == 0)
