@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "bundle.h"
+#include "names.h"
 #include "ovf.h"
 #include "vmx.h"
 
@@ -50,18 +51,28 @@ add_container (struct bundle *b, struct container *c, struct v2_error *e)
 }
 
 /* Add IMG under a name no other disk has (a second "disk" becomes
- * "disk-2"). */
+ * "disk-2").  FROM names who named it, for messages. */
 static int
-add_disk (struct bundle *b, struct image *img, struct v2_error *e)
+add_disk (struct bundle *b, struct image *img, const char *from,
+          struct v2_error *e)
 {
   struct image **n;
   size_t i, k;
+  const char *why;
   CLEANUP_FREE char *base = NULL;
 
   if (img == NULL)
     return -1;
   if ((base = strdup (img->name)) == NULL)
     goto enomem;
+  /* The parsers check each name where they can say its line; this is
+   * the last gate before a name becomes disks/NAME.raw and an overlay
+   * file, so nothing reaches those unchecked. */
+  if ((why = name_fault (img->name)) != NULL) {
+    v2_err (e, EINVAL, "%s: disk name '%s' %s", from, img->name, why);
+    image_free (img);
+    return -1;
+  }
   for (k = 2; ; k++) {
     for (i = 0; i < b->n_disks; i++)
       if (strcmp (b->disks[i]->name, img->name) == 0)
@@ -125,7 +136,8 @@ open_ovf_disks (struct bundle *b, const struct container *c,
     CLEANUP_FREE char *name = NULL, *ref = NULL;
 
     if (f == NULL) {
-      if (add_disk (b, image_open_blank (d->id, d->capacity, e), e) == -1)
+      if (add_disk (b, image_open_blank (d->id, d->capacity, e),
+                    ovf_src->name, e) == -1)
         goto out;
       continue;
     }
@@ -137,12 +149,13 @@ open_ovf_disks (struct bundle *b, const struct container *c,
     }
     name = container_disk_name (f->href);
     if (name == NULL ||
-        asprintf (&ref, "%s: File '%s' href", ovf_src->name, f->id) == -1) {
+        asprintf (&ref, "%s: File '%s' at line %d: href", ovf_src->name,
+                  f->id, f->line) == -1) {
       v2_err (e, ENOMEM, "out of memory");
       goto out;
     }
     if (add_disk (b, image_open_vmdk (c, f->href, ref, name, d->capacity, e),
-                  e) == -1)
+                  ref, e) == -1)
       goto out;
   }
   /* Each OVF disk became one disk, in order: the models' disk indexes
@@ -178,8 +191,7 @@ default_vm (struct bundle *b, struct v2_error *e)
     vm->disks[i].disk = i;
   vm->n_disks = b->n_disks;
   vm->n_nics = 1;
-  vm_finish (vm);
-  return 0;
+  return vm_finish (vm) == -1 ? v2_err (e, ENOMEM, "out of memory") : 0;
 }
 
 static int
@@ -265,7 +277,8 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
       v2_err (e, ENOMEM, "out of memory");
       goto out;
     }
-    if (add_disk (b, image_open_vmdk (c, v.files[i], ref, name, 0, e), e) == -1)
+    if (add_disk (b, image_open_vmdk (c, v.files[i], ref, name, 0, e), ref,
+                  e) == -1)
       goto out;
   }
   if ((b->vms = malloc (sizeof *b->vms)) == NULL) {
@@ -333,7 +346,7 @@ bundle_open (char *const *paths, size_t n, struct v2_error *e)
         goto err;
       c = b->containers[b->n_containers - 1];
       if (add_disk (b, image_open_vmdk (c, base_name (paths[i]), paths[i],
-                                        name, 0, e), e) == -1)
+                                        name, 0, e), paths[i], e) == -1)
         goto err;
     }
     if (default_vm (b, e) == -1)

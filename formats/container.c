@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "container.h"
+#include "names.h"
 
 /* ovftool writes chunks as NAME.000000000 upward (DSP0243 chunkSize). */
 #define CHUNK_DIGITS 9
@@ -86,11 +87,12 @@ container_free (struct container *c)
   free (c);
 }
 
-/* Lexical checks first, so the message says why. */
+/* Lexical checks first, so the message says why: the escapes by name,
+ * then the rest of the one rule for paths (common/names.h). */
 static int
 check_name (const char *name, const char *ref, struct v2_error *e)
 {
-  const char *p;
+  const char *p, *why;
 
   if (name[0] == '\0')
     return v2_err (e, EINVAL, "%s is empty", ref);
@@ -109,6 +111,8 @@ check_name (const char *name, const char *ref, struct v2_error *e)
     while (*p == '/')
       p++;
   }
+  if ((why = path_fault (name)) != NULL)
+    return v2_err (e, EINVAL, "%s '%s' %s", ref, name, why);
   return 0;
 }
 

@@ -217,16 +217,12 @@ static int
 write_domain (xmlTextWriterPtr w, const struct vm *vm,
               const struct domxml_opts *o)
 {
-  const char *p;
-
   W_CHECK (xmlTextWriterStartDocument (w, NULL, NULL, NULL));
   W_START ("domain");
   W_ATTR ("type", "kvm");
-  /* libvirt refuses a '/' in a domain's name. */
-  W_START ("name");
-  for (p = vm->name; *p; p++)
-    W_TEXT ("%c", *p == '/' ? '_' : *p);
-  W_END ();
+  /* A plain name (vm_finish): no '/', which libvirt refuses, and no
+   * control character, which XML 1.0 cannot hold. */
+  W_LEAF ("name", "%s", vm->name);
   W_START ("memory");
   W_ATTR ("unit", "KiB");
   W_TEXT ("%" PRIu64, (vm->memory + 1023) / 1024);

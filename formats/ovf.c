@@ -16,6 +16,7 @@
 
 #include "checked.h"
 #include "cleanup.h"
+#include "names.h"
 #include "ovf.h"
 
 static const char *const ovf_ns[] = {
@@ -180,6 +181,7 @@ parse_disk (const xmlNode *env, const xmlNode *n, const char *name,
 {
   char *cap = attr (n, "capacity"), *units = attr (n, "capacityAllocationUnits");
   char *val = NULL, *end;
+  const char *why;
   uint64_t v, mult = 1;
   int r = -1;
 
@@ -188,6 +190,13 @@ parse_disk (const xmlNode *env, const xmlNode *n, const char *name,
   if (d->id == NULL || cap == NULL) {
     v2_err (e, EINVAL, "%s: Disk at line %d: missing ovf:diskId or "
             "ovf:capacity", name, n->line);
+    goto out;
+  }
+  /* A Disk without a fileRef is served under its diskId: disks/ID.raw,
+   * and the overlay's ID.data and ID.map. */
+  if ((why = name_fault (d->id)) != NULL) {
+    v2_err (e, EINVAL, "%s: Disk at line %d: ovf:diskId '%s' %s", name,
+            n->line, d->id, why);
     goto out;
   }
   val = resolve_property (env, cap);
@@ -570,8 +579,11 @@ parse_virtual_system (struct ovf *o, const xmlNode *vs, const char *name,
   if ((n = child_named (vs, "Machine")) != NULL)
     parse_vbox_machine (n, vm);
   if (vm_finish (vm) == -1) {
-    v2_err (e, EINVAL, "%s: VirtualSystem '%s' at line %d: impossible CPU "
-            "or memory values", name, vm->name, vs->line);
+    if (errno == ENOMEM)
+      v2_err (e, ENOMEM, "out of memory");
+    else
+      v2_err (e, EINVAL, "%s: VirtualSystem '%s' at line %d: impossible "
+              "CPU or memory values", name, vm->name, vs->line);
     goto out;
   }
   r = 0;
@@ -679,6 +691,7 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
     f->id = attr (n, "id");
     f->href = attr (n, "href");
     f->compression = attr (n, "compression");
+    f->line = n->line;
     if (f->id == NULL || f->href == NULL) {
       v2_err (e, EINVAL, "%s: File at line %d: missing ovf:id or ovf:href",
               name, n->line);

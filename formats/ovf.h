@@ -12,6 +12,7 @@
 struct ovf_file {
   char *id, *href;
   char *compression;          /* NULL or "identity" when not compressed */
+  int line;                   /* of its File element, for messages */
 };
 
 struct ovf_disk {

@@ -7,11 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "vm.h"
 
 int
 vm_finish (struct vm *vm)
 {
+  if (vm->name != NULL) {
+    char *plain = name_map (vm->name);
+    if (plain == NULL) {
+      errno = ENOMEM;
+      return -1;
+    }
+    free (vm->name);
+    vm->name = plain;
+  }
   if (vm->vcpus == 0)
     vm->vcpus = VM_DEFAULT_VCPUS;
   if (vm->memory == 0)

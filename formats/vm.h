@@ -51,8 +51,9 @@ struct vm {
 #define VM_MAX_MEMORY (UINT64_C (64) << 40)
 
 /* Fill in defaults (1 vCPU, 1 GiB, one core per socket when the source's
- * count does not divide the vCPUs).  Returns -1 with errno EINVAL when the
- * model holds impossible values. */
+ * count does not divide the vCPUs), and make the name plain by the rule
+ * for VM names in common/names.h.  Returns -1 with errno EINVAL when the
+ * model holds impossible values, ENOMEM when out of memory. */
 int vm_finish (struct vm *vm);
 
 /* Normalize a MAC address ("00:50:56:AA:bb:cc", "00-50-56-aa-bb-cc",

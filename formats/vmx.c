@@ -378,7 +378,11 @@ vmx_parse (const char *text, size_t len, const char *name, struct vmx *v,
             "nvmeN:M or ideN:M with a .vmdk fileName)", name);
     goto out;
   }
-  vm_finish (&v->vm);
+  if (vm_finish (&v->vm) == -1) {
+    v2_err (e, errno, "%s: %s", name, errno == ENOMEM ? "out of memory" :
+            "impossible CPU or memory values");
+    goto out;
+  }
   r = 0;
  out:
   entries_free (&es);

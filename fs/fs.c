@@ -157,31 +157,20 @@ layout_refresh (struct fs_node *q, struct v2_error *e)
   return 0;
 }
 
-/* A directory name for a VM: its name with '/' made '_', and "." and
- * ".." (and clashes with the tree's own names) given a suffix. */
+/* A directory name for a VM: its name (plain: vm_finish), with a suffix
+ * when another VM or a file of the tree has it already. */
 static char *
 vm_dir_name (const struct fs *fs, const char *name, size_t k)
 {
-  char *r, *p;
+  char *r;
   size_t i;
 
-  if (asprintf (&r, "%s", name) == -1)
-    return NULL;
-  for (p = r; *p; p++)
-    if (*p == '/')
-      *p = '_';
   for (i = 0; i < fs->n_nodes; i++)
-    if (fs->nodes[i].parent == FS_ROOT_INO && strcmp (fs->nodes[i].name, r) == 0)
+    if (fs->nodes[i].parent == FS_ROOT_INO && strcmp (fs->nodes[i].name, name) == 0)
       break;
-  if (i < fs->n_nodes || strcmp (r, ".") == 0 || strcmp (r, "..") == 0) {
-    free (r);
-    if (asprintf (&r, "%s-vm%zu", name, k + 1) == -1)
-      return NULL;
-    for (p = r; *p; p++)
-      if (*p == '/')
-        *p = '_';
-  }
-  return r;
+  if (i == fs->n_nodes)
+    return strdup (name);
+  return asprintf (&r, "%s-vm%zu", name, k + 1) == -1 ? NULL : r;
 }
 
 static void

@@ -64,11 +64,25 @@ rm src/x.vmdk src/outside-flat.vmdk
 
 # OVF hrefs.
 one_disk_ovf ../x.vmdk > src/parent.ovf
-refused "v2vfs: src/parent.ovf: File 'file1' href '../x.vmdk' escapes the source directory" \
+refused "v2vfs: src/parent.ovf: File 'file1' at line 4: href '../x.vmdk' escapes the source directory" \
     v2vfs src/parent.ovf
 one_disk_ovf /etc/passwd > src/absolute.ovf
-refused "v2vfs: src/absolute.ovf: File 'file1' href '/etc/passwd' escapes the source directory (absolute path or device)" \
+refused "v2vfs: src/absolute.ovf: File 'file1' at line 4: href '/etc/passwd' escapes the source directory (absolute path or device)" \
     v2vfs src/absolute.ovf
+
+# A Disk with no fileRef is served under its diskId: disks/ID.raw and the
+# overlay's ID.data and ID.map.  "../victim" once truncated victim.data
+# beside the overlay to the disk's size and made victim.map there, and
+# domain.xml pointed outside the mount.  It is refused like a bad href,
+# and victim.data (under top/, which refused checks) stays as it was.
+printf 'not to be touched\n' > victim.data
+one_disk_ovf unused.vmdk |
+    sed 's|ovf:diskId="vmdisk1" ovf:fileRef="file1"|ovf:diskId="../victim"|;
+         s|ovf:/disk/vmdisk1|ovf:/disk/../victim|' > src/diskid.ovf
+refused "v2vfs: src/diskid.ovf: Disk at line 8: ovf:diskId '../victim' contains a '/'" \
+    v2vfs --overlay "$d/top/ovl" src/diskid.ovf
+[ ! -e victim.map ] && [ ! -e "$d/top/ovl/victim.map" ] ||
+    fail "a victim.map was made for the refused diskId"
 
 # Extent lines.
 descriptor /dev/sda > src/dev-sda.vmdk
@@ -108,7 +122,7 @@ refused "v2vfs: src/device.vmdk: descriptor line 8: extent file 'blk.vmdk': not 
     fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"
 
 one_disk_ovf blk.vmdk > src/device.ovf
-refused "v2vfs: src/device.ovf: File 'file1' href 'blk.vmdk': not a regular file" \
+refused "v2vfs: src/device.ovf: File 'file1' at line 4: href 'blk.vmdk': not a regular file" \
     python3 "$tests_srcdir/watch-open.py" "$d/opens" src/blk.vmdk \
     timeout 60 "$V2VFS" src/device.ovf "$d/mnt"
 [ "$(cat "$d/opens")" = 0 ] ||

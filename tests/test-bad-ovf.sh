@@ -84,5 +84,5 @@ refused "v2vfs: src/latin1.ovf: not a valid XML document: line 12: Input is not 
 # An href with a newline in it (&#10;).  A name from the file must not
 # break the one-line error.
 one_disk_ovf 'disk&#10;1.vmdk' > src/newline.ovf
-refused "v2vfs: src/newline.ovf: File 'file1' href 'disk\\n1.vmdk': no such file in src" \
+refused "v2vfs: src/newline.ovf: File 'file1' at line 4: href 'disk\\n1.vmdk' contains a control character" \
     timeout 60 "$V2VFS" src/newline.ovf "$d/mnt"

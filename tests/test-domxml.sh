@@ -98,4 +98,9 @@ broken_vmx "no hard disk is present (scsiN:M, sataN:M, nvmeN:M or ideN:M with a 
 sed 's|displayName = .*|displayName = "web/01"|' "$good_vmx" > "$d/slash.vmx"
 "$dump" "$d/slash.vmx" /mnt/vm | grep -q "<name>web_01</name>" ||
     fail "a '/' in the name was kept"
+# A VM name is made plain by one rule (common/names.h): a control
+# character, which XML 1.0 cannot hold, becomes '_' like the '/'.
+sed "s|displayName = .*|displayName = \"web$(printf '\t')01\"|" "$good_vmx" > "$d/tab.vmx"
+"$dump" "$d/tab.vmx" /mnt/vm | grep -q "<name>web_01</name>" ||
+    fail "a tab in the name was kept"
 echo "broken descriptors: exact errors; a bad MAC is dropped; '/' leaves names"

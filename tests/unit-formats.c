@@ -12,6 +12,7 @@
 
 #include "byteorder.h"
 #include "cleanup.h"
+#include "names.h"
 #include "ovf.h"
 #include "source.h"
 #include "tar.h"
@@ -429,6 +430,67 @@ test_ovf_refused (void)
   }
 }
 
+/* The one rule for names from descriptors (common/names.h). */
+static void
+test_names (void)
+{
+  static const struct { const char *name, *fault; } names[] = {
+    { "disk1", NULL }, { "caf\xc3\xa9 disk", NULL }, { "..x", NULL },
+    { "", "is empty" }, { ".", "is '.' or '..'" }, { "..", "is '.' or '..'" },
+    { "../victim", "contains a '/'" }, { "a\nb", "contains a control character" },
+    { "a\x7f", "contains a control character" },
+    { "caf\xe9", "is not valid UTF-8" },            /* Latin-1 */
+    { "\xc0\xaf", "is not valid UTF-8" },          /* overlong '/' */
+    { "\xed\xa0\x80", "is not valid UTF-8" },     /* a surrogate */
+  };
+  static const struct { const char *path, *fault; } paths[] = {
+    { "disk.vmdk", NULL }, { "./disk.vmdk", NULL }, { "sub/disk.vmdk", NULL },
+    { "/etc/passwd", "is absolute" }, { "sub/../x", "is '.' or '..'" },
+    { "sub/./x", "is '.' or '..'" }, { "sub//x", "is empty" },
+    { "sub/", "is empty" }, { "a\tb/x", "contains a control character" },
+  };
+  static const struct { const char *in, *out; } maps[] = {
+    { "web/01", "web_01" }, { "web\t01", "web_01" }, { "caf\xe9", "caf_" },
+    { "caf\xc3\xa9", "caf\xc3\xa9" }, { "", "vm" }, { "..", "vm" },
+    { "/", "_" },
+  };
+  char longname[NAME_BYTES_MAX + 2];
+  size_t i;
+
+  for (i = 0; i < sizeof names / sizeof *names; i++) {
+    const char *f = name_fault (names[i].name);
+    CHECK (names[i].fault ? f && strcmp (f, names[i].fault) == 0 : f == NULL,
+           "name %zu: got '%s', want '%s'", i, f ? f : "(plain)",
+           names[i].fault ? names[i].fault : "(plain)");
+  }
+  for (i = 0; i < sizeof paths / sizeof *paths; i++) {
+    const char *f = path_fault (paths[i].path);
+    CHECK (paths[i].fault ? f && strcmp (f, paths[i].fault) == 0 : f == NULL,
+           "path %zu: got '%s', want '%s'", i, f ? f : "(fine)",
+           paths[i].fault ? paths[i].fault : "(fine)");
+  }
+  for (i = 0; i < sizeof maps / sizeof *maps; i++) {
+    char *m = name_map (maps[i].in);
+    CHECK_STR (m, maps[i].out);
+    free (m);
+  }
+  /* The cap: 200 bytes is plain, 201 is not; a map cuts to 200, and
+   * never inside a character. */
+  memset (longname, 'a', NAME_BYTES_MAX);
+  longname[NAME_BYTES_MAX] = '\0';
+  CHECK (name_fault (longname) == NULL, "200 bytes refused");
+  longname[NAME_BYTES_MAX] = 'a';
+  longname[NAME_BYTES_MAX + 1] = '\0';
+  CHECK (name_fault (longname) != NULL, "201 bytes accepted");
+  memcpy (longname + NAME_BYTES_MAX - 1, "\xc3\xa9", 2);
+  {
+    char *m = name_map (longname);
+    CHECK (strlen (m) == NAME_BYTES_MAX - 1 && name_fault (m) == NULL,
+           "a 201-byte name maps to %zu bytes", strlen (m));
+    free (m);
+  }
+}
+
 int
 main (void)
 {
@@ -439,5 +501,6 @@ main (void)
   test_ovf_units ();
   test_ovf_samples ();
   test_ovf_refused ();
+  test_names ();
   return unit_report ("unit-formats");
 }
