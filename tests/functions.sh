@@ -143,42 +143,19 @@ tiny_boot_ova ()
 # use_libvirtd: a stock libvirtd on qemu:///system, started as a user
 # would start it (virtlogd -d, libvirtd -d) unless one already answers,
 # and stopped again at exit.  Call it after functions.sh registered its
-# traps, from the test's own shell.
-# Each daemon is stopped by the pid it wrote when it started, never by
-# name: a libvirtd that was running already is someone else's.
+# traps, from the test's own shell.  First scripts/prepare-host makes the
+# machine what libvirt expects (PTYs for non-root users, a shared /).
+# Each daemon is stopped by its pid, never by name: a libvirtd that was
+# running already is someone else's (scripts/start-libvirtd).
 # (scripts/run-tests starts one for the whole suite, so that parallel
 # tests share it rather than race to start and stop their own.)
 use_libvirtd ()
 {
-    local i
-    _libvirtd_answers () { virsh -q -c qemu:///system version > /dev/null 2>&1; }
-    _libvirtd_answers && return 0
-    if ! pgrep -x virtlogd > /dev/null; then
-        virtlogd -d
-        _v2vfs_stop_later virtlogd /run/virtlogd.pid
-    fi
-    libvirtd -d
-    _v2vfs_stop_later libvirtd /run/libvirtd.pid
-    for (( i = 0; i < 300; i++ )); do
-        _libvirtd_answers && return 0
-        sleep 0.1
-    done
-    fail "libvirtd does not answer on qemu:///system"
-}
-
-# _v2vfs_stop_later NAME PIDFILE: the daemon NAME just started daemonized
-# and writes its pid to PIDFILE; kill that pid at exit.
-_v2vfs_stop_later ()
-{
-    local i pid=
-    for (( i = 0; i < 100; i++ )); do
-        pid=$(cat "$2" 2> /dev/null) && [ -n "$pid" ] &&
-            [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = "$1" ] && break
-        pid=
-        sleep 0.1
-    done
-    [ -n "$pid" ] || fail "$1 wrote no $2"
-    cleanup_fn kill "$pid"
+    local pids
+    "$tests_srcdir/../scripts/prepare-host" || fail "scripts/prepare-host failed"
+    pids=$("$tests_srcdir/../scripts/start-libvirtd") || fail "libvirtd did not start"
+    # shellcheck disable=SC2086 # one pid per word
+    [ -z "$pids" ] || cleanup_fn "$tests_srcdir/../scripts/stop-pids" $pids
 }
 
 # ---------------------------------------------------------------------

@@ -15,7 +15,10 @@
 # mount(8) runs its helpers with a fixed PATH (/usr/local/sbin:...:/bin),
 # so the test runs in a private mount namespace of its own, where a
 # directory holding this build's v2vfs is bound over /usr/local/sbin:
-# nothing is installed on the machine and no mount is seen outside.
+# nothing is installed on the machine and no mount is seen outside.  The
+# namespace is the host's slave, not private: a private copy would keep
+# every other test's FUSE mount (and its daemon) alive until this test
+# ends, where the host's unmounts must reach it.
 set -euo pipefail
 if [ -z "${V2VFS_FSTAB_NS:-}" ]; then
     # (functions.sh is sourced inside the namespace, where its traps run;
@@ -28,7 +31,7 @@ if [ -z "${V2VFS_FSTAB_NS:-}" ]; then
         [ "${CI:-}" = true ] && exit 1
         exit 77
     fi
-    V2VFS_FSTAB_NS=1 exec unshare --mount --propagation private "$0" "$@"
+    V2VFS_FSTAB_NS=1 exec unshare --mount --propagation slave "$0" "$@"
 fi
 source "$(dirname "$0")/functions.sh"
 requires mount umount mount.fuse3 findmnt qemu-img python3 tar
