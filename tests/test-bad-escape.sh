@@ -2,14 +2,15 @@
 # Names that escape the source directory (DESIGN.md section 2: hrefs and
 # extent files may not leave the source's directory, nor name devices):
 # OVF hrefs "../x.vmdk" and "/etc/passwd", extent lines naming
-# "/dev/sda" and "../../etc/shadow", symlinks inside the directory that
-# point outside it, and a device node inside the directory.
+# "/dev/sda" and "../../etc/shadow", a Disk's diskId "../victim", and
+# symlinks inside the directory that point outside it.  (A device node
+# inside the directory: test-bad-device.sh.)
 #
 # Every escaping name points at a file that exists and would mount, so
 # only the refusal can make v2vfs fail.  Each must be refused before
 # mounting: exit 1, exactly one error line naming the descriptor, the
 # object and the bad name, nothing left mounted, and every fixture file
-# byte for byte as it was.  The device node must not even be opened.
+# byte for byte as it was.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires python3 qemu-img timeout sha256sum
@@ -35,16 +36,6 @@ v2vfs ()
     timeout 60 "$V2VFS" "$@" "$d/mnt"
 }
 
-# descriptor NAME: a monolithicFlat descriptor (extent on line 8) of the
-# 8 MiB disk in the flat file NAME.
-descriptor ()
-{
-    printf '%s\n' '# Disk DescriptorFile' 'version=1' 'CID=3ebc653f' \
-        'parentCID=ffffffff' 'createType="monolithicFlat"' '' \
-        '# Extent description' "RW 16384 FLAT \"$1\" 0" '' '#DDB' \
-        'ddb.adapterType = "ide"'
-}
-
 make_raw_fixture "$d/disk.raw" $(( 8 << 20 ))
 "$MKFIXTURE" monolithicSparse "$d/disk.raw" x.vmdk
 cp "$d/disk.raw" outside-flat.vmdk
@@ -54,7 +45,7 @@ cp "$d/disk.raw" "$d/etc/shadow"
 # are good and only the escape is wrong.
 cp x.vmdk src/x.vmdk
 one_disk_ovf x.vmdk > src/ok.ovf
-descriptor outside-flat.vmdk > src/ok.vmdk
+flat_descriptor outside-flat.vmdk > src/ok.vmdk
 cp outside-flat.vmdk src/outside-flat.vmdk
 v2vfs_mount src/ok.ovf "$d/mnt"
 v2vfs_unmount "$d/mnt"
@@ -85,45 +76,20 @@ refused "v2vfs: src/diskid.ovf: Disk at line 8: ovf:diskId '../victim' contains 
     fail "a victim.map was made for the refused diskId"
 
 # Extent lines.
-descriptor /dev/sda > src/dev-sda.vmdk
+flat_descriptor /dev/sda > src/dev-sda.vmdk
 refused "v2vfs: src/dev-sda.vmdk: descriptor line 8: extent file '/dev/sda' escapes the source directory (absolute path or device)" \
     v2vfs src/dev-sda.vmdk
-descriptor ../../etc/shadow > src/shadow.vmdk
+flat_descriptor ../../etc/shadow > src/shadow.vmdk
 refused "v2vfs: src/shadow.vmdk: descriptor line 8: extent file '../../etc/shadow' escapes the source directory" \
     v2vfs src/shadow.vmdk
 
 # Symlinks inside the directory to a file outside it, relative and
 # absolute.
 ln -s ../outside-flat.vmdk src/link-flat.vmdk
-descriptor link-flat.vmdk > src/link.vmdk
+flat_descriptor link-flat.vmdk > src/link.vmdk
 refused "v2vfs: src/link.vmdk: descriptor line 8: extent file 'link-flat.vmdk' escapes the source directory (through a symlink)" \
     v2vfs src/link.vmdk
 ln -s "$d/top/outside-flat.vmdk" src/abslink-flat.vmdk
-descriptor abslink-flat.vmdk > src/abslink.vmdk
+flat_descriptor abslink-flat.vmdk > src/abslink.vmdk
 refused "v2vfs: src/abslink.vmdk: descriptor line 8: extent file 'abslink-flat.vmdk' escapes the source directory (through a symlink)" \
     v2vfs src/abslink.vmdk
-
-# A block device node inside the directory (loop0's numbers), named by
-# an extent line and by an href.  It must be refused by its type, with
-# the descriptor and line in the message, and never opened: opening a
-# device can have effects of its own (a watchdog, a tape rewind).  An
-# inotify watch on the node counts the opens (an O_PATH open to fstat it
-# does not count).
-if ! mknod src/blk.vmdk b 7 0 2>/dev/null; then
-    echo "$_v2vfs_test_name: cannot mknod here: device node cases skipped" >&2
-    exit 0
-fi
-
-descriptor blk.vmdk > src/device.vmdk
-refused "v2vfs: src/device.vmdk: descriptor line 8: extent file 'blk.vmdk': not a regular file" \
-    python3 "$tests_srcdir/watch-open.py" "$d/opens" src/blk.vmdk \
-    timeout 60 "$V2VFS" src/device.vmdk "$d/mnt"
-[ "$(cat "$d/opens")" = 0 ] ||
-    fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"
-
-one_disk_ovf blk.vmdk > src/device.ovf
-refused "v2vfs: src/device.ovf: File 'file1' at line 4: href 'blk.vmdk': not a regular file" \
-    python3 "$tests_srcdir/watch-open.py" "$d/opens" src/blk.vmdk \
-    timeout 60 "$V2VFS" src/device.ovf "$d/mnt"
-[ "$(cat "$d/opens")" = 0 ] ||
-    fail "src/blk.vmdk (a device) was opened $(cat "$d/opens") time(s)"

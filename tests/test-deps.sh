@@ -22,8 +22,8 @@ source "$(dirname "$0")/functions.sh"
 # /usr/local) is not what a fresh Debian has.
 sys_path=/usr/sbin:/usr/bin:/sbin:/bin
 
-# Without dpkg there are no Debian packages to map anything to.  skip
-# fails under CI=true, whose machine is Debian.
+# Without dpkg there are no Debian packages to map anything to.  The skip
+# fails a CI=true run of scripts/run-tests, whose machine is Debian.
 PATH=$sys_path type -P dpkg-query > /dev/null ||
     skip "no dpkg-query: not a Debian system, so no packages to check against"
 PATH=$sys_path type -P python3 > /dev/null ||

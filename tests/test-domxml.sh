@@ -20,7 +20,17 @@ dump=$tests_builddir/dump-domxml
 d=$(tmpdir)
 n=0
 shopt -s nullglob
-for golden in "$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err; do
+goldens=("$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err)
+# Every source has a golden file, so that a lost golden (or an empty
+# directory) fails rather than checks less.
+for src in "$tests_srcdir"/samples/ovf/*.ovf "$tests_srcdir"/domxml/*.ovf \
+           "$tests_srcdir"/domxml/*.vmx; do
+    name=$(basename "${src%.*}")
+    compgen -G "$tests_srcdir/domxml/$name.xml" > /dev/null ||
+        compgen -G "$tests_srcdir/domxml/$name.err" > /dev/null ||
+        fail "$src has no golden file tests/domxml/$name.xml or .err"
+done
+for golden in "${goldens[@]}"; do
     name=$(basename "${golden%.*}")
     src=${name%%+*}
     ovf=$tests_srcdir/samples/ovf/$src.ovf
@@ -46,7 +56,10 @@ for golden in "$tests_srcdir"/domxml/*.xml "$tests_srcdir"/domxml/*.err; do
         n=$(( n + 1 ))
     done
 done
-echo "$n domain XML documents match their golden files and validate"
+xmls=("$tests_srcdir"/domxml/*.xml)
+[ "${#xmls[@]}" -gt 0 ] && [ "$n" -ge "${#xmls[@]}" ] ||
+    fail "$n documents validated for ${#xmls[@]} golden .xml files"
+echo "${#goldens[@]} golden files: $n domain XML documents match and validate"
 
 # Broken descriptors: exact errors.
 good=$tests_srcdir/domxml/ovf2-storage-ethernet-items.ovf
