@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "bundle.h"
 #include "names.h"
 #include "ovf.h"
 #include "vmx.h"
 
-/* OVF descriptors are kilobytes; the largest real ones are under 1 MiB. */
-#define MAX_OVF_BYTES (16 << 20)
 
 static bool
 has_suffix (const char *s, const char *suffix)
@@ -40,7 +40,7 @@ add_container (struct bundle *b, struct container *c, struct v2_error *e)
 
   if (c == NULL)
     return -1;
-  n = realloc (b->containers, (b->n_containers + 1) * sizeof *n);
+  n = grow_one (b->containers, b->n_containers, sizeof *n);
   if (n == NULL) {
     container_free (c);
     return v2_err (e, ENOMEM, "out of memory");
@@ -85,7 +85,7 @@ add_disk (struct bundle *b, struct image *img, const char *from,
       goto enomem;
     }
   }
-  n = realloc (b->disks, (b->n_disks + 1) * sizeof *n);
+  n = grow_one (b->disks, b->n_disks, sizeof *n);
   if (n == NULL)
     goto enomem;
   b->disks = n;
@@ -107,7 +107,7 @@ add_file (struct bundle *b, const char *name, struct source *src,
   if (src == NULL)
     return -1;
   copy = strdup (base_name (name));
-  n = realloc (b->files, (b->n_files + 1) * sizeof *n);
+  n = grow_one (b->files, b->n_files, sizeof *n);
   if (copy == NULL || n == NULL) {
     free (copy);
     source_free (src);
@@ -123,7 +123,7 @@ static int
 open_ovf_disks (struct bundle *b, const struct container *c,
                 const struct source *ovf_src, struct v2_error *e)
 {
-  CLEANUP_FREE char *xml = source_slurp (ovf_src, MAX_OVF_BYTES, "OVF", e);
+  CLEANUP_FREE char *xml = source_slurp (ovf_src, LIMIT_DESCRIPTOR_FILE_BYTES, "OVF", e);
   struct ovf o;
   size_t i;
   int r = -1;
@@ -267,7 +267,7 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
   c = b->containers[b->n_containers - 1];
   if (add_file (b, path, container_open (c, base_name (path), path, e), e) == -1)
     return -1;
-  text = source_slurp (b->files[b->n_files - 1].src, MAX_OVF_BYTES, "VMX", e);
+  text = source_slurp (b->files[b->n_files - 1].src, LIMIT_DESCRIPTOR_FILE_BYTES, "VMX", e);
   if (text == NULL ||
       vmx_parse (text, b->files[b->n_files - 1].src->size, path, &v, e) == -1)
     return -1;

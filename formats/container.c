@@ -16,14 +16,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "container.h"
 #include "names.h"
 
 /* ovftool writes chunks as NAME.000000000 upward (DSP0243 chunkSize). */
 #define CHUNK_DIGITS 9
-/* A disk split into more chunks than this is not something any producer
- * writes (at the smallest sane chunk size it is terabytes). */
-#define MAX_CHUNKS 100000
 
 struct container *
 container_dir_of (const char *file, struct v2_error *e)
@@ -231,10 +230,16 @@ container_open (const struct container *c, const char *name, const char *ref,
         goto err;
       break;
     }
-    if (n >= MAX_CHUNKS ||
-        (np = realloc (parts, (n + 1) * sizeof *np)) == NULL) {
+    if (n >= LIMIT_CHUNKS) {
       source_free (s);
-      v2_err (e, ENOMEM, "%s '%s': too many chunks", ref, name);
+      v2_err (e, EFBIG, "%s '%s': more than %d chunks", ref, name,
+              LIMIT_CHUNKS);
+      goto err;
+    }
+    np = grow_one (parts, n, sizeof *np);
+    if (np == NULL) {
+      source_free (s);
+      v2_err (e, ENOMEM, "out of memory");
       goto err;
     }
     parts = np;

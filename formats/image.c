@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "checked.h"
 #include "cleanup.h"
 #include "image.h"
@@ -19,8 +21,6 @@
  * whole grains, the sequential copy, inflate straight into the caller's
  * buffer and bypass it. */
 #define GRAIN_CACHE_BYTES (64 << 20)
-/* A descriptor larger than this is not a descriptor (qemu's limit). */
-#define MAX_DESCRIPTOR_BYTES (1 << 20)
 #define MAX_DISK_BYTES (VMDK_MAX_SECTORS * SECTOR)
 
 #define COWD_MAGIC 0x44574f43U
@@ -29,7 +29,7 @@
 static int
 add_source (struct image *img, struct source *s, struct v2_error *e)
 {
-  struct source **n = realloc (img->sources, (img->n_sources + 1) * sizeof *n);
+  struct source **n = grow_one (img->sources, img->n_sources, sizeof *n);
 
   if (n == NULL) {
     source_free (s);
@@ -55,7 +55,7 @@ add_extent (struct image *img, struct image_extent x, struct v2_error *e)
                    img->name);
   }
   x.start = img->size;
-  n = realloc (img->extents, (img->n_extents + 1) * sizeof *n);
+  n = grow_one (img->extents, img->n_extents, sizeof *n);
   if (n == NULL) {
     vmdk_sparse_free (x.sp);
     return v2_err (e, ENOMEM, "%s: out of memory", img->name);
@@ -237,11 +237,11 @@ open_any (struct image *img, const struct container *c, const char *file,
                    "are not supported yet", src->name,
                    le32_at (h, 0) == COWD_MAGIC ? "COWD (vmfsSparse)"
                    : "SEsparse");
-  if (!looks_like_text ((const char *) h, hlen) || src->size > MAX_DESCRIPTOR_BYTES)
+  if (!looks_like_text ((const char *) h, hlen))
     return v2_err (e, EINVAL, "%s: header at offset 0: not a VMDK (no sparse "
                    "magic, and not a descriptor)", src->name);
   {
-    CLEANUP_FREE char *text = source_slurp (src, MAX_DESCRIPTOR_BYTES,
+    CLEANUP_FREE char *text = source_slurp (src, LIMIT_DESCRIPTOR_BYTES,
                                             "descriptor", e);
     int r;
     if (text == NULL)

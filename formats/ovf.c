@@ -15,9 +15,12 @@
 #include <libxml/tree.h>
 
 #include "checked.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "cleanup.h"
 #include "names.h"
 #include "ovf.h"
+#include "xmlread.h"
 
 static const char *const ovf_ns[] = {
   "http://schemas.dmtf.org/ovf/envelope/1",
@@ -370,7 +373,7 @@ disk_index (const struct ovf *o, const char *res, size_t *idx)
 static int
 vm_add_disk (struct vm *vm, struct vm_disk d)
 {
-  struct vm_disk *n = realloc (vm->disks, (vm->n_disks + 1) * sizeof *n);
+  struct vm_disk *n = grow_one (vm->disks, vm->n_disks, sizeof *n);
 
   if (n == NULL)
     return -1;
@@ -448,7 +451,7 @@ parse_item (const struct ovf *o, const xmlNode *it,
       vm->n_cdroms++;
     return 0;
   case 10: {                     /* ethernet adapter */
-    struct vm_nic *n = realloc (vm->nics, (vm->n_nics + 1) * sizeof *n);
+    struct vm_nic *n = grow_one (vm->nics, vm->n_nics, sizeof *n);
     if (n == NULL)
       return v2_err (e, ENOMEM, "out of memory");
     vm->nics = n;
@@ -523,7 +526,7 @@ static int
 parse_virtual_system (struct ovf *o, const xmlNode *vs, const char *name,
                       struct v2_error *e)
 {
-  struct vm *vm, *vms = realloc (o->vms, (o->n_vms + 1) * sizeof *vms);
+  struct vm *vm, *vms = grow_one (o->vms, o->n_vms, sizeof *vms);
   const xmlNode *vhs = child (vs, "VirtualHardwareSection"), *os, *n;
   struct ovf_ctrl *ctrls = NULL;
   size_t n_ctrls = 0, i;
@@ -562,7 +565,7 @@ parse_virtual_system (struct ovf *o, const xmlNode *vs, const char *name,
       continue;
     addr = field_number (n, "Address");
     c.bus = addr >= 0 && addr < 64 ? (unsigned) addr : 0;
-    nc = realloc (ctrls, (n_ctrls + 1) * sizeof *nc);
+    nc = grow_one (ctrls, n_ctrls, sizeof *nc);
     if (nc == NULL) {
       free (c.id);
       v2_err (e, ENOMEM, "out of memory");
@@ -642,35 +645,9 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
   int r = -1;
 
   memset (o, 0, sizeof *o);
-  if (len > INT32_MAX)
-    return v2_err (e, EFBIG, "%s: too large", name);
-  /* No network, no entity substitution (XML_PARSE_NOENT is not given),
-   * and no DTD loading; a document with a DOCTYPE is refused below. */
-  doc = xmlReadMemory (xml, (int) len, name, NULL,
-                       XML_PARSE_NONET | XML_PARSE_NOERROR |
-                       XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-  if (doc == NULL) {
-    const xmlError *err = xmlGetLastError ();
-    char msg[256] = "parse error";
-    if (err && err->message) {
-      size_t l;
-      char *p;
-      snprintf (msg, sizeof msg, "%s", err->message);
-      for (p = msg; *p; p++)       /* libxml2 splits some over lines */
-        if (isspace ((unsigned char) *p))
-          *p = ' ';
-      l = strlen (msg);
-      while (l && msg[l - 1] == ' ')
-        msg[--l] = '\0';
-    }
-    return v2_err (e, EINVAL, "%s: not a valid XML document: line %d: %s",
-                   name, err ? err->line : 0, msg);
-  }
-  if (doc->intSubset || doc->extSubset) {
-    v2_err (e, EINVAL, "%s: has a DOCTYPE (entities and DTDs are refused)",
-            name);
-    goto out;
-  }
+  doc = xml_read_untrusted (xml, len, name, e);
+  if (doc == NULL)
+    return -1;
   env = xmlDocGetRootElement (doc);
   if (env == NULL || !is_ovf (env, "Envelope")) {
     v2_err (e, EINVAL, "%s: the root element is not an OVF Envelope", name);
@@ -682,7 +659,7 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
     struct ovf_file *f;
     if (!is_ovf (n, "File"))
       continue;
-    f = realloc (o->files, (o->n_files + 1) * sizeof *f);
+    f = grow_one (o->files, o->n_files, sizeof *f);
     if (f == NULL)
       goto enomem;
     o->files = f;
@@ -704,7 +681,7 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
     struct ovf_disk *d;
     if (!is_ovf (n, "Disk"))
       continue;
-    d = realloc (o->disks, (o->n_disks + 1) * sizeof *d);
+    d = grow_one (o->disks, o->n_disks, sizeof *d);
     if (d == NULL)
       goto enomem;
     o->disks = d;

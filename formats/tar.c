@@ -13,16 +13,13 @@
 #include <string.h>
 
 #include "checked.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "cleanup.h"
 #include "iszero.h"
 #include "tar.h"
 
 #define BLOCK 512
-/* pax and GNU long-name payloads hold a name or a few records; anything
- * bigger than this is not a header we need and is refused as malformed. */
-#define TAR_MAX_META (1 << 20)
-/* An OVA holds a descriptor, a manifest and a handful of disks. */
-#define TAR_MAX_MEMBERS 100000
 
 /* Parse a numeric header field: octal digits padded with spaces or NULs,
  * or GNU base-256 (top bit of the first byte set). */
@@ -165,10 +162,10 @@ tar_read_index (const struct source *s, struct tar_index *idx,
     switch (type) {
     case 'x': case 'L': {       /* pax extended header, GNU long name */
       CLEANUP_FREE char *buf = NULL;
-      if (size > TAR_MAX_META) {
+      if (size > LIMIT_TAR_META_BYTES) {
         v2_err (e, EINVAL, "%s: tar header at offset %" PRIu64 ": %s of "
                 "%" PRIu64 " bytes is over the %d-byte limit", s->name, off,
-                type == 'x' ? "pax header" : "long name", size, TAR_MAX_META);
+                type == 'x' ? "pax header" : "long name", size, LIMIT_TAR_META_BYTES);
         goto err;
       }
       buf = malloc (size + 1);
@@ -224,11 +221,16 @@ tar_read_index (const struct source *s, struct tar_index *idx,
       while (strncmp (name, "./", 2) == 0)
         memmove (name, name + 2, strlen (name + 2) + 1);
       m.name = name;
-      if (idx->n >= TAR_MAX_MEMBERS ||
-          (nm = realloc (idx->members, (idx->n + 1) * sizeof *nm)) == NULL) {
+      if (idx->n >= LIMIT_TAR_MEMBERS) {
         free (name);
-        v2_err (e, ENOMEM, "%s: tar header at offset %" PRIu64
-                ": too many members", s->name, off);
+        v2_err (e, EFBIG, "%s: tar header at offset %" PRIu64
+                ": more than %d members", s->name, off, LIMIT_TAR_MEMBERS);
+        goto err;
+      }
+      nm = grow_one (idx->members, idx->n, sizeof *nm);
+      if (nm == NULL) {
+        free (name);
+        v2_err (e, ENOMEM, "%s: out of memory", s->name);
         goto err;
       }
       idx->members = nm;

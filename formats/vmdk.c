@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "byteorder.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "checked.h"
 #include "cleanup.h"
 #include "inflate.h"
@@ -49,19 +51,8 @@
 #define MARKER_FOOTER   3
 #define MARKER_PROGRESS 4
 
-/* Caps, each with its reason. */
-/* VMware writes 128-sector (64 KiB) grains; qemu accepts up to 1 GiB but
- * nothing writes more than 1 MiB, and each in-flight read holds a grain. */
-#define MAX_GRAIN_SECTORS 2048
-/* VMware writes 512 entries per table; COWD uses 4096. */
-#define MAX_GTES_PER_GT 4096
+/* The capacity cap; the other caps are in limits.h. */
 #define MAX_CAPACITY_SECTORS VMDK_MAX_SECTORS
-/* qemu's limit on grain directory entries. */
-#define MAX_GD_ENTRIES (UINT64_C (1) << 25)
-/* Embedded descriptors are 1 to 20 sectors in practice. */
-#define MAX_DESC_BYTES (1 << 20)
-/* Extent lines: a 62 TB twoGbMaxExtent disk has ~31000. */
-#define MAX_EXTENTS 65536
 
 /* ---- descriptor ------------------------------------------------------- */
 
@@ -220,12 +211,12 @@ vmdk_desc_parse (const char *text, size_t len, const char *name,
     if (strncmp (line, "RW ", 3) == 0 || strncmp (line, "RDONLY ", 7) == 0 ||
         strncmp (line, "NOACCESS ", 9) == 0) {
       struct vmdk_extent_line *nx;
-      if (d->n_extents >= MAX_EXTENTS) {
+      if (d->n_extents >= LIMIT_EXTENTS) {
         v2_err (e, EINVAL, "%s: descriptor line %u: more than %d extents",
-                name, lineno, MAX_EXTENTS);
+                name, lineno, LIMIT_EXTENTS);
         goto err;
       }
-      nx = realloc (d->extents, (d->n_extents + 1) * sizeof *nx);
+      nx = grow_one (d->extents, d->n_extents, sizeof *nx);
       if (nx == NULL)
         goto enomem;
       d->extents = nx;
@@ -366,12 +357,12 @@ parse_header (const struct source *src, const unsigned char *h, uint64_t off,
     return BAD ("unknown incompatible flags 0x%08" PRIx32, unknown);
   if ((hd->flags & FLAG_COMPRESS) && hd->compress != 1)
     return BAD ("unknown compression algorithm %" PRIu16, hd->compress);
-  if (!is_power_of_2 (hd->grain) || hd->grain > MAX_GRAIN_SECTORS)
+  if (!is_power_of_2 (hd->grain) || hd->grain > LIMIT_GRAIN_SECTORS)
     return BAD ("grain size %" PRIu64 " sectors is not a power of 2 "
-                "up to %d", hd->grain, MAX_GRAIN_SECTORS);
-  if (!is_power_of_2 (hd->gtes) || hd->gtes > MAX_GTES_PER_GT)
+                "up to %d", hd->grain, LIMIT_GRAIN_SECTORS);
+  if (!is_power_of_2 (hd->gtes) || hd->gtes > LIMIT_GTES_PER_GT)
     return BAD ("%" PRIu32 " entries per grain table is not a power of 2 "
-                "up to %d", hd->gtes, MAX_GTES_PER_GT);
+                "up to %d", hd->gtes, LIMIT_GTES_PER_GT);
   if (hd->capacity == 0)
     return BAD ("capacity is %d sectors", 0);
   if (hd->capacity > MAX_CAPACITY_SECTORS)
@@ -382,7 +373,7 @@ parse_header (const struct source *src, const unsigned char *h, uint64_t off,
     return BAD ("overHead %" PRIu64 " sectors is past the end of the file "
                 "(%" PRIu64 " sectors)", hd->overhead, file_sectors);
   if (hd->desc_off &&
-      (hd->desc_size > MAX_DESC_BYTES / SECTOR ||
+      (hd->desc_size > LIMIT_DESCRIPTOR_BYTES / SECTOR ||
        hd->desc_off > file_sectors || hd->desc_size > file_sectors - hd->desc_off))
     return BAD ("embedded descriptor at sector %" PRIu64 " of %" PRIu64
                 " sectors is outside the file (%" PRIu64 " sectors)",
@@ -704,10 +695,10 @@ vmdk_sparse_open (const struct source *src, struct v2_error *e)
   sp->desc_size = hd.desc_size;
   coverage = (uint64_t) hd.gtes * hd.grain;
   sp->n_gts = DIV_ROUND_UP (hd.capacity, coverage);
-  if (sp->n_gts > MAX_GD_ENTRIES) {
+  if (sp->n_gts > LIMIT_GRAIN_TABLES) {
     v2_err (e, EINVAL, "%s: sparse header at offset 0: grain directory of "
             "%" PRIu64 " entries is over the limit of %" PRIu64, src->name,
-            sp->n_gts, MAX_GD_ENTRIES);
+            sp->n_gts, LIMIT_GRAIN_TABLES);
     goto err;
   }
   sp->gt = calloc (sp->n_gts ? sp->n_gts : 1, sizeof *sp->gt);

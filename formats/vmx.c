@@ -15,11 +15,11 @@
 #include <strings.h>
 
 #include "checked.h"
+#include "grow.h"
+#include "input-limits.h"
 #include "cleanup.h"
 #include "vmx.h"
 
-/* Far beyond a real .vmx (a few KiB): a larger file is not one. */
-#define VMX_MAX_LINES 100000
 
 struct entry {
   char *key;                     /* lower case */
@@ -105,9 +105,9 @@ read_entries (const char *text, size_t len, const char *name,
     pos += l + (nl != NULL);
     if (copy == NULL)
       return v2_err (e, ENOMEM, "out of memory");
-    if (++line > VMX_MAX_LINES)
+    if (++line > LIMIT_VMX_LINES)
       return v2_err (e, EFBIG, "%s: more than %d lines: not a .vmx file",
-                     name, VMX_MAX_LINES);
+                     name, LIMIT_VMX_LINES);
     if (memchr (copy, '\0', l))
       return v2_err (e, EINVAL, "%s: line %d: a NUL byte: not a .vmx file",
                      name, line);
@@ -119,7 +119,7 @@ read_entries (const char *text, size_t len, const char *name,
                      "'%.60s'", name, line, s);
     *eq = '\0';
     k = trim (s);
-    n = realloc (es->e, (es->n + 1) * sizeof *n);
+    n = grow_one (es->e, es->n, sizeof *n);
     if (n == NULL)
       return v2_err (e, ENOMEM, "out of memory");
     es->e = n;
@@ -302,7 +302,7 @@ find_nics (const struct entries *es, struct vmx *v, struct v2_error *e)
     struct vm_nic *nic;
     if (!is_true (value (es, "ethernet%u.present", n)))
       continue;
-    nic = realloc (v->vm.nics, (v->vm.n_nics + 1) * sizeof *nic);
+    nic = grow_one (v->vm.nics, v->vm.n_nics, sizeof *nic);
     if (nic == NULL)
       return v2_err (e, ENOMEM, "out of memory");
     v->vm.nics = nic;

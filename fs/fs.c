@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "checked.h"
+#include "grow.h"
 #include "cleanup.h"
 #include "fs.h"
 #include "mountinfo.h"
@@ -43,7 +44,7 @@ static int
 add_node (struct fs *fs, fuse_ino_t parent, const char *name, mode_t mode,
           struct v2_error *e)
 {
-  struct fs_node *n = realloc (fs->nodes, (fs->n_nodes + 1) * sizeof *n);
+  struct fs_node *n = grow_one (fs->nodes, fs->n_nodes, sizeof *n);
 
   if (n == NULL)
     return v2_err (e, ENOMEM, "out of memory");

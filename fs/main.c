@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -267,6 +268,20 @@ libvirt_owner (uid_t *uid, gid_t *gid)
            "chooses another owner)\n", u.name);
 }
 
+/* A chunked file in a directory holds a descriptor per chunk (up to
+ * LIMIT_CHUNKS), and the default soft limit is 1024.  v2vfs never uses
+ * select(2), so the soft limit may be the hard one, as systemd advises. */
+static void
+raise_nofile (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit (RLIMIT_NOFILE, &rl);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -381,6 +396,7 @@ main (int argc, char **argv)
     goto out;
   }
 
+  raise_nofile ();
   b = bundle_open (argv + optind, (size_t) (argc - optind - 1), &e);
   if (b == NULL) {
     fprintf (stderr, "v2vfs: %s\n", e.msg);

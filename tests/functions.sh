@@ -621,6 +621,21 @@ check_qcow2_view ()
     echo "$label: qcow2 view checked: $size bytes, $runs in data runs"
 }
 
+# show_cost CMD...: run CMD and print its wall time and peak memory (the
+# largest RSS of it and its children), for a test's log: costs are shown,
+# never asserted, since the machine is shared.  CMD's status is ignored.
+show_cost ()
+{
+    python3 -c '
+import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+t = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print("cost: %.2f s, peak RSS %.0f MiB: %s" % (t, rss, " ".join(sys.argv[1:])))
+' "$@"
+}
+
 # flat_descriptor NAME: a monolithicFlat descriptor (its extent on line
 # 8) of an 8 MiB disk in the flat file NAME.
 flat_descriptor ()

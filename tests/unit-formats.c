@@ -405,7 +405,7 @@ test_ovf_refused (void)
     { "<?xml version=\"1.0\"?>\n<!DOCTYPE Envelope [<!ENTITY x SYSTEM "
       "\"file:///etc/passwd\">]>\n<Envelope xmlns=\"http://schemas.dmtf.org/"
       "ovf/envelope/1\">&x;</Envelope>",
-      "x.ovf: has a DOCTYPE (entities and DTDs are refused)" },
+      "x.ovf: DOCTYPE at line 2: refused (entities and DTDs are not allowed)" },
     { "<Envelope xmlns=\"urn:other\"/>", "x.ovf: the root element is not an OVF "
       "Envelope" },
     { "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\"/>",
