@@ -111,6 +111,32 @@ parse_pax (const struct source *s, uint64_t at, char *buf, size_t len,
   return 0;
 }
 
+static int
+by_name_cmp (const void *a, const void *b, void *members)
+{
+  const struct tar_member *m = members;
+  size_t i = *(const size_t *) a, j = *(const size_t *) b;
+  int c = strcmp (m[i].name, m[j].name);
+
+  return c ? c : (i > j) - (i < j);
+}
+
+/* Fill idx->by_name: 0 or -1 (ENOMEM). */
+static int
+sort_by_name (struct tar_index *idx)
+{
+  size_t i;
+
+  idx->by_name = malloc ((idx->n ? idx->n : 1) * sizeof *idx->by_name);
+  if (idx->by_name == NULL)
+    return -1;
+  for (i = 0; i < idx->n; i++)
+    idx->by_name[i] = i;
+  qsort_r (idx->by_name, idx->n, sizeof *idx->by_name, by_name_cmp,
+           idx->members);
+  return 0;
+}
+
 int
 tar_read_index (const struct source *s, struct tar_index *idx,
                 struct v2_error *e)
@@ -245,6 +271,10 @@ tar_read_index (const struct source *s, struct tar_index *idx,
     have_next_size = false;
     off = end;
   }
+  if (sort_by_name (idx) == -1) {
+    v2_err (e, ENOMEM, "%s: out of memory", s->name);
+    goto err;
+  }
   return 0;
 
  err_truncated:
@@ -263,17 +293,27 @@ tar_index_free (struct tar_index *idx)
   for (i = 0; i < idx->n; i++)
     free (idx->members[i].name);
   free (idx->members);
+  free (idx->by_name);
   idx->members = NULL;
+  idx->by_name = NULL;
   idx->n = 0;
 }
 
+/* The first member named NAME in archive order, by a binary search of
+ * by_name: a disk in 65536 chunks is 65536 look-ups. */
 const struct tar_member *
 tar_find (const struct tar_index *idx, const char *name)
 {
-  size_t i;
+  size_t lo = 0, hi = idx->n;
 
-  for (i = 0; i < idx->n; i++)
-    if (strcmp (idx->members[i].name, name) == 0)
-      return &idx->members[i];
+  while (lo < hi) {             /* the first entry not below NAME */
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp (idx->members[idx->by_name[mid]].name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < idx->n && strcmp (idx->members[idx->by_name[lo]].name, name) == 0)
+    return &idx->members[idx->by_name[lo]];
   return NULL;
 }

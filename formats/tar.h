@@ -19,8 +19,9 @@ struct tar_member {
 };
 
 struct tar_index {
-  struct tar_member *members;
+  struct tar_member *members;  /* in archive order */
   size_t n;
+  size_t *by_name;             /* member indexes by name, then order */
 };
 
 int tar_read_index (const struct source *s, struct tar_index *idx,
