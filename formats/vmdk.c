@@ -372,9 +372,12 @@ parse_header (const struct source *src, const unsigned char *h, uint64_t off,
   if (hd->overhead > file_sectors)
     return BAD ("overHead %" PRIu64 " sectors is past the end of the file "
                 "(%" PRIu64 " sectors)", hd->overhead, file_sectors);
+  if (hd->desc_off && hd->desc_size > LIMIT_DESCRIPTOR_BYTES / SECTOR)
+    return BAD ("embedded descriptor of %" PRIu64 " sectors is over the "
+                "limit of %d sectors", hd->desc_size,
+                LIMIT_DESCRIPTOR_BYTES / SECTOR);
   if (hd->desc_off &&
-      (hd->desc_size > LIMIT_DESCRIPTOR_BYTES / SECTOR ||
-       hd->desc_off > file_sectors || hd->desc_size > file_sectors - hd->desc_off))
+      (hd->desc_off > file_sectors || hd->desc_size > file_sectors - hd->desc_off))
     return BAD ("embedded descriptor at sector %" PRIu64 " of %" PRIu64
                 " sectors is outside the file (%" PRIu64 " sectors)",
                 hd->desc_off, hd->desc_size, file_sectors);
