@@ -114,6 +114,16 @@ int fs_free (struct fs *fs);
 void fs_log (const struct fs *fs, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 
+/* For fs.c's operations, from tree.c: drop a reference to a QCOW2
+ * layout or a text; rebuild qcow2 node Q's layout if its overlay changed
+ * since (Q's lock held); regenerate domain.xml node N's text if the fix
+ * report changed since (N's lock held). */
+void layout_put (struct fs_layout *l);
+int layout_refresh (struct fs_node *q, struct v2_error *e);
+void text_put (struct fs_text *t);
+int domain_refresh (const struct fs *fs, struct fs_node *n,
+                    struct v2_error *e);
+
 extern const struct fuse_lowlevel_ops fs_ops;
 
 #endif
