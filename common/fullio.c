@@ -45,6 +45,16 @@ pwrite_full (int fd, const void *buf, size_t len, uint64_t off)
   return 0;
 }
 
+int
+fdatasync_eintr (int fd)
+{
+  int r;
+
+  while ((r = fdatasync (fd)) == -1 && errno == EINTR)
+    ;
+  return r;
+}
+
 char *
 read_small_file (const char *path, size_t max, size_t *len)
 {

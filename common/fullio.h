@@ -1,7 +1,7 @@
-/* pread and pwrite that retry on EINTR and on short transfers.  Only
- * positioned I/O: no path shares or moves a file offset between threads.
- * And, for small files read once (descriptors, reports), a whole-file
- * read. */
+/* pread, pwrite and fdatasync that retry on EINTR (and on short
+ * transfers).  Only positioned I/O: no path shares or moves a file
+ * offset between threads.  And, for small files read once (descriptors,
+ * reports), a whole-file read. */
 #ifndef V2V_FULLIO_H
 #define V2V_FULLIO_H
 
@@ -14,6 +14,11 @@ ssize_t pread_full (int fd, void *buf, size_t len, uint64_t off);
 
 /* Write all LEN bytes at OFF.  Returns 0, or -1 with errno set. */
 int pwrite_full (int fd, const void *buf, size_t len, uint64_t off);
+
+/* fdatasync FD, again as long as a signal interrupts it (EINTR: it did
+ * not finish, which says nothing of the data, unlike EIO).  Returns 0,
+ * or -1 with errno set. */
+int fdatasync_eintr (int fd);
 
 /* The whole of the regular file PATH, NUL-terminated, in a buffer the
  * caller frees; *LEN (if not NULL) is its length.  NULL with errno set

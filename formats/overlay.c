@@ -28,7 +28,8 @@
  * If an fdatasync fails, the kernel may already have dropped the dirty
  * pages it could not write, so a retry proves nothing: the overlay turns
  * read-only-broken, and every later write and flush fails with the
- * first error, logged with the file it came from.
+ * first error, logged with the file it came from.  (One that a signal
+ * interrupted, EINTR, did not fail, and is run again.)
  *
  * Concurrency: reads load map words atomically and take no lock.  A bit
  * is set only after the data under it is written, with release order,
@@ -680,14 +681,14 @@ overlay_flush (struct overlay *ov, struct v2_error *e)
   ov->pending = (struct run_vec) { 0 };
   pthread_mutex_unlock (&ov->pend_lock);
 
-  if (fdatasync (ov->data_fd) == -1)
+  if (fdatasync_eintr (ov->data_fd) == -1)
     r = flush_failed (ov, ov->data_name, "fdatasync", e);
   else if (runs.len) {
     qsort (runs.ptr, runs.len, sizeof *runs.ptr, run_cmp);
     for (i = 0; i < runs.len; i++)
       durable_set (ov, runs.ptr[i].first, runs.ptr[i].n);
     r = write_map_pages (ov, runs.ptr, runs.len, e);
-    if (r == 0 && fdatasync (ov->map_fd) == -1)
+    if (r == 0 && fdatasync_eintr (ov->map_fd) == -1)
       r = flush_failed (ov, ov->map_name, "fdatasync", e);
   }
   free (runs.ptr);

@@ -677,3 +677,109 @@ ${2:-}<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http:/
 </Envelope>
 EOF
 }
+
+# ---------------------------------------------------------------------
+# A daemon in the foreground, whose log a test reads.
+
+# Extra VAR=VALUE settings for the daemon v2vfs_start runs, and for it
+# alone (fault_env sets them).
+v2vfs_env=()
+v2vfs_pid=
+
+# _v2vfs_is_daemon PID: PID is still a running v2vfs (not a process
+# that took its pid since).
+_v2vfs_is_daemon ()
+{
+    [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f -- "$V2VFS")" ]
+}
+
+# v2vfs_start LOG [OPTION...] SRC... MNT: run "v2vfs -f" in the
+# background, with v2vfs_env, its stderr (its log, in the foreground)
+# appended to LOG, and wait until MNT is mounted.  Sets v2vfs_pid.  A
+# cleanup stops the daemon at exit.
+v2vfs_start ()
+{
+    local log=$1 mnt deadline
+    shift
+    mnt=${!#}
+    mkdir -p -- "$mnt"
+    env "${v2vfs_env[@]}" "$V2VFS" -f "$@" 2>>"$log" &
+    v2vfs_pid=$!
+    cleanup_fn v2vfs_stop "$mnt" "$v2vfs_pid"
+    deadline=$(( SECONDS + V2VFS_MOUNT_TIMEOUT ))
+    until is_mounted "$mnt"; do
+        if ! _v2vfs_is_daemon "$v2vfs_pid"; then
+            cat "$log" >&2
+            fail "v2vfs -f $* exited before mounting"
+        fi
+        [ "$SECONDS" -lt "$deadline" ] ||
+            fail "v2vfs -f $* did not mount within ${V2VFS_MOUNT_TIMEOUT}s"
+        sleep 0.05
+    done
+}
+
+# v2vfs_stop MNT PID: unmount MNT and wait for the daemon PID (that
+# v2vfs_start started) to exit, killing it after 60 s.  Returns its exit
+# status.
+v2vfs_stop ()
+{
+    local mnt=$1 pid=$2 i r=0
+    v2vfs_unmount "$mnt"
+    for (( i = 0; i < 600; i++ )); do
+        _v2vfs_is_daemon "$pid" || break
+        sleep 0.1
+    done
+    if _v2vfs_is_daemon "$pid"; then
+        echo "$_v2vfs_test_name: v2vfs (pid $pid) still running, killing it" >&2
+        kill -KILL "$pid"
+    fi
+    wait "$pid" 2>/dev/null || r=$?
+    return "$r"
+}
+
+# no_sanitizer_report LOG: LOG holds no ASan, LSan or UBSan report.
+no_sanitizer_report ()
+{
+    if grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$1"; then
+        cat "$1" >&2
+        fail "sanitizer report in $1"
+    fi
+}
+
+# ---------------------------------------------------------------------
+# Fault injection (tests/fault-inject.c).
+
+# fault_env RULES LOG: make the daemons of v2vfs_start load the shim,
+# after the ASan runtime when v2vfs is built with it (which must come
+# first), and follow the rules file RULES (none yet: no faults), logging
+# each fault they inject to LOG.
+fault_env ()
+{
+    local so=$tests_builddir/fault-inject.so asan
+    [ -f "$so" ] || fail "$so is not built (make check builds it)"
+    asan=$(ldd "$V2VFS" | awk '$1 ~ /^libasan\.so/ { print $3 }')
+    v2vfs_env=("LD_PRELOAD=${asan:+$asan }$so" "V2VFS_FAULT_RULES=$1"
+               "V2VFS_FAULT_LOG=$2")
+    _v2vfs_fault_log=$2
+    : > "$1"
+    : > "$2"
+}
+
+# fault_fired OP ACTION MATCH: the shim injected ACTION (as the rule
+# spells it) into an OP on a file whose path holds MATCH.
+fault_fired ()
+{
+    grep -q -E "^$1 $2 [^ ]*$3 " "$_v2vfs_fault_log" ||
+        fail "no $1 $2 fault fired on $3; the last ones:"$'\n'"$(tail -n 5 "$_v2vfs_fault_log")"
+}
+
+# fault_set RULES [RULE...]: the rules file RULES now holds the RULE
+# lines (none: no faults).  It is replaced by a rename, so the shim never
+# reads half of it.
+fault_set ()
+{
+    local f=$1
+    shift
+    printf '%s\n' "$@" > "$f.tmp"
+    mv -f -- "$f.tmp" "$f"
+}

@@ -18,9 +18,30 @@
       same, except where a batch that started but never synced wrote:
       there each byte must be the old one or one that batch wrote.
       Rewrites STATE with FILE's content, and prints the next batch number.
+
+  overlay-ops.py fault-write FILE SIZE LOG SEED COUNT|OPS
+      COUNT writes, discards and zeroings of FILE (a function of SEED),
+      or the OPS "write:OFF:LEN,punch:OFF:LEN,...", then an fsync and a
+      close, each whatever the one before did.  LOG gets a line for
+      each: "ok write OFF LEN SEED", "fail punch OFF LEN SEED ENOSPC",
+      "ok sync", "fail close EIO"...  Prints the counts:
+      "ok=N fail=N errors=EIO,ENOSPC sync=ok close=fail:EIO".
+
+  overlay-ops.py fault-verify [--live [--strict]] FILE STATE LOG
+      STATE holds the disk as it read when the log was at line STATE.pos.
+      Replay the log from there: a write or discard that succeeded counts
+      once a later sync or close (or an "unmount ok" line, which the test
+      adds when the daemon exits 0) succeeded; one that failed, or that
+      no successful flush covered, may have left each of its bytes old or
+      new.  FILE must read that way.  Then STATE becomes FILE's content.
+      --live checks a disk still mounted: what succeeded counts at once,
+      and STATE is left alone; with --strict, a write that failed must
+      have left every byte old (a discard that failed may have zeroed
+      whole blocks before it failed on a partial one).
 """
 import ctypes
 import ctypes.util
+import errno
 import os
 import random
 import sys
@@ -183,6 +204,118 @@ def crash_verify(path, state, log):
     print(nxt, len([k for k in done if k >= base]), len(open_batches))
 
 
+def fault_ops(seed, count, size):
+    """(kind, offset, length, seed) tuples: mostly writes, some across a
+    1 MiB lock region's edge, a few discards and zeroings; or the ops
+    COUNT lists."""
+    if ":" in count:
+        return [(kind, int(off), int(length), seed * 1000 + j) for j, (
+            kind, off, length) in enumerate(op.split(":")
+                                            for op in count.split(","))]
+    count = int(count)
+    r = random.Random(seed)
+    ops = []
+    for j in range(count):
+        kind = r.choice(["write"] * 6 + ["punch", "zero"])
+        length = r.randint(1, 40000 if kind == "write" else 3 * 65536)
+        if j % 5 == 4:                  # across a region's edge
+            edge = r.randrange(1, size // MIB) * MIB
+            off = edge - r.randint(1, length) if length > 1 else edge - 1
+        else:
+            off = r.randrange(0, size - length)
+        ops.append((kind, off, length, seed * 1000 + j))
+    return ops
+
+
+def fault_write(path, size, log, seed, count):
+    counts = {"ok": 0, "fail": 0}
+    errors = set()
+    result = {}
+    with open(log, "a", buffering=1) as lg:
+        fd = os.open(path, os.O_RDWR)
+        for kind, off, length, s in fault_ops(seed, count, size):
+            try:
+                do_op(fd, kind, off, length, s)
+                lg.write("ok %s %d %d %d\n" % (kind, off, length, s))
+                counts["ok"] += 1
+            except OSError as e:
+                name = errno.errorcode.get(e.errno, str(e.errno))
+                lg.write("fail %s %d %d %d %s\n" % (kind, off, length, s, name))
+                counts["fail"] += 1
+                errors.add(name)
+        for what, call in (("sync", os.fsync), ("close", os.close)):
+            try:
+                call(fd)
+                result[what] = "ok"
+            except OSError as e:
+                result[what] = "fail:" + errno.errorcode.get(e.errno, "?")
+            lg.write("ok %s\n" % what if result[what] == "ok"
+                     else "fail %s %s\n" % (what, result[what][5:]))
+    print("ok=%d fail=%d errors=%s sync=%s close=%s"
+          % (counts["ok"], counts["fail"], ",".join(sorted(errors)) or "-",
+             result["sync"], result["close"]))
+
+
+def fault_verify(args):
+    live = "--live" in args
+    strict = "--strict" in args
+    path, state, log = [a for a in args if not a.startswith("--")]
+    with open(state, "rb") as f:
+        want = bytearray(f.read())
+    pos = int(open(state + ".pos").read()) if os.path.exists(state + ".pos") else 0
+    lines = open(log).read().splitlines()
+    alts = []                  # (offset, bytes): what a byte may read as
+    since = []                 # (succeeded, op) since the last flush
+
+    def settle(flushed):
+        for ok, op in since:
+            kind, off, length, s = op
+            if ok and flushed:
+                apply_to(want, op)
+                # What it wrote is certain: cut it out of the others.
+                alts[:] = [(o, d) for a, b in alts for o, d in (
+                    (a, b[:max(0, off - a)]),
+                    (max(a, off + length), b[max(0, off + length - a):]))
+                    if d]
+            elif ok or not strict or kind != "write":
+                alts.append((off, pattern(s, length) if kind == "write"
+                             else bytes(length)))
+        since.clear()
+
+    for line in lines[pos:]:
+        w = line.split()
+        if w[1] in ("write", "punch", "zero"):
+            since.append((w[0] == "ok", (w[1], int(w[2]), int(w[3]), int(w[4]))))
+        elif w[1] in ("sync", "close") or w[0] == "unmount":
+            settle(w[0] == "ok" or (w[0] == "unmount" and w[1] == "ok"))
+    settle(live)
+
+    with open(path, "rb") as f:
+        got = f.read()
+    if len(got) != len(want):
+        sys.exit("the view has %d bytes, expected %d" % (len(got), len(want)))
+    changed = 0
+    for c in range(0, len(want), 65536):
+        if got[c:c + 65536] == want[c:c + 65536]:
+            continue
+        for i in range(c, min(c + 65536, len(want))):
+            if got[i] == want[i]:
+                continue
+            if not any(o <= i < o + len(d) and d[i - o] == got[i]
+                       for o, d in alts):
+                sys.exit("byte %d reads %d: the writes that succeeded left "
+                         "%d there, and no write that may have landed "
+                         "wrote that" % (i, got[i], want[i]))
+            changed += 1
+    if not live:
+        with open(state, "wb") as f:
+            f.write(got)
+        with open(state + ".pos", "w") as f:
+            f.write("%d\n" % len(lines))
+    print("verified: %d bytes of writes that failed or were never flushed "
+          "read as new" % changed)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "apply":
@@ -192,6 +325,11 @@ def main():
                     int(sys.argv[5]))
     elif cmd == "crash-verify":
         crash_verify(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "fault-write":
+        fault_write(sys.argv[2], int(sys.argv[3]), sys.argv[4],
+                    int(sys.argv[5]), sys.argv[6])
+    elif cmd == "fault-verify":
+        fault_verify(sys.argv[2:])
     else:
         sys.exit(__doc__)
 
