@@ -323,6 +323,76 @@ v2vfs_mount ()
 }
 
 # ---------------------------------------------------------------------
+# Daemonized v2vfs processes (v2vfs_mount's), found by their arguments.
+
+# wait_daemon_gone PID: wait until the v2vfs daemon PID (not a child of
+# this shell: init reaps it) has exited.  One still there after 120 s
+# has hung, and fails the test: a limit for a hang, far above what any
+# machine takes.
+wait_daemon_gone ()
+{
+    local i
+    for (( i = 0; i < 1200; i++ )); do
+        _v2vfs_is_daemon "$1" || return 0
+        sleep 0.1
+    done
+    fail "v2vfs (pid $1) is still running after 120 s"
+}
+
+# _v2vfs_args_of PROCDIR: if PROCDIR (/proc/PID) is a v2vfs process,
+# set _v2vfs_args to its arguments (those after argv[0]) and succeed.
+# Read with builtins only: a fork for each process costs 10 ms and more
+# on a busy machine, and test-load.sh looks twice in each mount cycle.
+_v2vfs_args_of ()
+{
+    local -a a
+    mapfile -d '' -t a 2>/dev/null < "$1/cmdline" || return 1
+    [ "${#a[@]}" -gt 0 ] && [ "${a[0]##*/}" = v2vfs ] || return 1
+    _v2vfs_args=("${a[@]:1}")
+}
+
+# daemon_pid MNT: the pid of the v2vfs daemon serving MNT, which
+# v2vfs_mount started (its parent has exited by then, so there is one).
+# MNT is spelled as it was given to v2vfs_mount.
+daemon_pid ()
+{
+    local p
+    for p in /proc/[0-9]*; do
+        if _v2vfs_args_of "$p" && [ "${_v2vfs_args[-1]:-}" = "$1" ]; then
+            echo "${p#/proc/}"
+            return 0
+        fi
+    done
+    fail "no v2vfs process serves $1"
+}
+
+# v2vfs_pids_naming DIR: the pid of every v2vfs process with an argument
+# that is DIR or a path below it, spelled from DIR, one a line.
+v2vfs_pids_naming ()
+{
+    local p a
+    for p in /proc/[0-9]*; do
+        _v2vfs_args_of "$p" || continue
+        for a in "${_v2vfs_args[@]}"; do
+            case $a in
+                "$1"|"$1"/*) echo "${p#/proc/}"; break ;;
+            esac
+        done
+    done
+}
+
+# threads_of PID VAR: set VAR to the number of threads of process PID
+# (with builtins only, like _v2vfs_args_of).
+threads_of ()
+{
+    local k v
+    while read -r k v; do
+        [ "$k" = Threads: ] && { printf -v "$2" '%s' "$v"; return 0; }
+    done < "/proc/$1/status"
+    fail "no thread count for process $1"
+}
+
+# ---------------------------------------------------------------------
 # Assertions.
 
 # expect_fail_exact "EXPECTED MESSAGE" CMD...: CMD must exit with status
@@ -589,19 +659,27 @@ check_raw_view ()
     check_qcow2_view disk "$dir/mnt" disk vmdk "$dir/disk.vmdk"
 }
 
+# qemu_check LABEL IMAGE: qemu-img check finds no error and no leak in
+# the qcow2 IMAGE.
+qemu_check ()
+{
+    local out r=0
+    out=$(qemu-img check -f qcow2 "$2" 2>&1) || r=$?
+    case "$r:$out" in
+        "0:No errors were found on the image."*) ;;
+        *) fail "$1: qemu-img check -f qcow2 $2 (status $r): $out" ;;
+    esac
+}
+
 # check_qcow2_view LABEL MNT NAME [SRC_FMT SRC]: MNT/disks/NAME.qcow2
 # passes qemu-img check (no errors, no leaks), reads as NAME.raw and as
 # SRC, its SEEK_DATA/SEEK_HOLE runs are its metadata followed by the raw
 # view's runs where qemu-img map places them, and st_blocks counts those.
 check_qcow2_view ()
 {
-    local label=$1 raw=$2/disks/$3.raw view=$2/disks/$3.qcow2 out r=0 map
+    local label=$1 raw=$2/disks/$3.raw view=$2/disks/$3.qcow2 map
     local size runs
-    out=$(qemu-img check -f qcow2 "$view" 2>&1) || r=$?
-    case "$r:$out" in
-        "0:No errors were found on the image."*) ;;
-        *) fail "$label: qemu-img check -f qcow2 $view (status $r): $out" ;;
-    esac
+    qemu_check "$label" "$view"
     qemu_compare qcow2 "$view" raw "$raw"
     [ $# -lt 5 ] || qemu_compare qcow2 "$view" "$4" "$5"
     map=$(mktemp "$_v2vfs_tmpdir/qcow2map.XXXXXX")
