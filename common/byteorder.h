@@ -2,6 +2,7 @@
  * structs over them (alignment and packing stay out of it).
  *
  *   le16_at, le32_at, le64_at (P, OFF)       read little-endian at P + OFF
+ *   be16_at, be32_at, be64_at (P, OFF)       read big-endian at P + OFF
  *   put_le32, put_le64, put_be16, put_be32,
  *   put_be64 (P, OFF, V)                     write V at P + OFF */
 #ifndef V2V_BYTEORDER_H
@@ -31,6 +32,9 @@
 DEFINE_AT (le16_at, uint16_t, le16toh)
 DEFINE_AT (le32_at, uint32_t, le32toh)
 DEFINE_AT (le64_at, uint64_t, le64toh)
+DEFINE_AT (be16_at, uint16_t, be16toh)
+DEFINE_AT (be32_at, uint32_t, be32toh)
+DEFINE_AT (be64_at, uint64_t, be64toh)
 DEFINE_PUT (put_le32, uint32_t, htole32)
 DEFINE_PUT (put_le64, uint64_t, htole64)
 DEFINE_PUT (put_be16, uint16_t, htobe16)
