@@ -197,6 +197,10 @@ def parse_args(argv):
                    help="append N zero bytes after the end of the stream")
     p.add_argument("--grain-sectors", type=int, default=128, metavar="N",
                    help="grain size in sectors (power of 2, default 128)")
+    p.add_argument("--overhead", type=int, default=128, metavar="N",
+                   help="sectors before the first grain (default 128, as"
+                   " VMware writes; at least the header and descriptor;"
+                   " the gdoffset layout computes its own)")
     p.add_argument("--corrupt-gte-past-eof", action="store_true",
                    help="first allocated GTE points at end of file")
     p.add_argument("--corrupt-bomb", action="store_true",
@@ -212,6 +216,8 @@ def parse_args(argv):
         p.error("--grain-sectors must be a power of 2 between 1 and 2097152")
     if a.trailing_zeros < 0:
         p.error("--trailing-zeros must be >= 0")
+    if a.overhead < 0:
+        p.error("--overhead must be >= 0")
     ncorrupt = sum([a.corrupt_gte_past_eof, a.corrupt_bomb,
                     a.corrupt_capacity])
     if ncorrupt > 1:
@@ -261,7 +267,7 @@ def main(argv):
         hdr_gd = gd_offset
     else:
         desc_size = ceil_div(desc_len, SECTOR)
-        overhead = max(128, 1 + desc_size)
+        overhead = max(a.overhead, 1 + desc_size)
         hdr_gd = GD_AT_END
 
     def header(gd):
