@@ -48,6 +48,15 @@ utf8_char (const unsigned char *s)
   return n;
 }
 
+/* Whether the N-byte character at S is U+FFFE or U+FFFF: UTF-8, but not
+ * a character XML 1.0 can hold (its Char production), and names end up
+ * in domain.xml, where libxml2's writer would copy them unchecked. */
+static bool
+is_xml_nonchar (const unsigned char *s, size_t n)
+{
+  return n == 3 && s[0] == 0xef && s[1] == 0xbf && (s[2] & 0xfe) == 0xbe;
+}
+
 /* Why the LEN bytes at S are not a plain name, or NULL. */
 static const char *
 fault (const char *s, size_t len)
@@ -68,6 +77,8 @@ fault (const char *s, size_t len)
       return "contains a control character";
     if ((n = utf8_char (p + i)) == 0 || i + n > len)
       return "is not valid UTF-8";
+    if (is_xml_nonchar (p + i, n))
+      return "contains U+FFFE or U+FFFF, which XML cannot hold";
   }
   return NULL;
 }
@@ -110,7 +121,8 @@ name_map (const char *name)
     return NULL;
   while (p[i] != '\0') {
     n = utf8_char (p + i);
-    if (n == 0 || is_control (p[i]) || p[i] == '/') {
+    if (n == 0 || is_control (p[i]) || p[i] == '/' ||
+        is_xml_nonchar (p + i, n)) {
       n = 1;
       if (o + 1 > NAME_BYTES_MAX)
         break;

@@ -7,8 +7,9 @@
  * Every such name goes through this file, and the rule is:
  *
  *   - a NAME is plain: not empty, not "." or "..", no '/', no control
- *     character (bytes 0x01-0x1f and 0x7f), valid UTF-8, and at most
- *     NAME_BYTES_MAX bytes;
+ *     character (bytes 0x01-0x1f and 0x7f), valid UTF-8 without U+FFFE
+ *     and U+FFFF (which XML cannot hold), and at most NAME_BYTES_MAX
+ *     bytes;
  *   - a PATH to open is NAMEs joined by '/': relative, no ".." and no
  *     "." (a leading "./" aside), at most PATH_BYTES_MAX bytes;
  *   - a disk name (disks/NAME.raw, the overlay's files) that is not plain

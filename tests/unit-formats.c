@@ -448,6 +448,10 @@ test_names (void)
     { "caf\xe9", "is not valid UTF-8" },            /* Latin-1 */
     { "\xc0\xaf", "is not valid UTF-8" },          /* overlong '/' */
     { "\xed\xa0\x80", "is not valid UTF-8" },     /* a surrogate */
+    /* U+FFFE, U+FFFF: UTF-8, but not XML (found by fuzz-domxml) */
+    { "a\xef\xbf\xbe", "contains U+FFFE or U+FFFF, which XML cannot hold" },
+    { "\xef\xbf\xbf", "contains U+FFFE or U+FFFF, which XML cannot hold" },
+    { "\xef\xbf\xbd", NULL },                    /* U+FFFD is fine */
   };
   static const struct { const char *path, *fault; } paths[] = {
     { "disk.vmdk", NULL }, { "./disk.vmdk", NULL }, { "sub/disk.vmdk", NULL },
@@ -458,7 +462,7 @@ test_names (void)
   static const struct { const char *in, *out; } maps[] = {
     { "web/01", "web_01" }, { "web\t01", "web_01" }, { "caf\xe9", "caf_" },
     { "caf\xc3\xa9", "caf\xc3\xa9" }, { "", "vm" }, { "..", "vm" },
-    { "/", "_" },
+    { "/", "_" }, { "a\xef\xbf\xbe" "b", "a___b" },
   };
   char longname[NAME_BYTES_MAX + 2];
   size_t i;

@@ -49,6 +49,11 @@ printf '%s\r\n' 'config.version = "8"' 'virtualHW.version = "4"' \
 # domain.xml is made from both kinds.
 cp "$corpus"/ovf/{01,08,12,15}-*.ovf "$corpus/ovf/ovf2-storage-ethernet-items.ovf" \
    "$corpus"/vmx/*.vmx "$corpus/domxml/"
+# Inputs that once failed a harness stay as seeds (each has a unit test
+# too).  A displayName with U+FFFE made domain.xml ill-formed.
+printf '%s\n' 'config.version = "8"' $'displayName = "a\xef\xbf\xbeb"' \
+       'scsi0:0.present = "TRUE"' 'scsi0:0.fileName = "d.vmdk"' \
+       > "$corpus/domxml/regress-xml-nonchar.vmx"
 
 # ---- Sparse and stream VMDKs of a 64 KiB disk with three runs of data.
 python3 - "$tmp/disk.raw" <<'EOF'
@@ -77,6 +82,8 @@ stream level0 --level0
 head -c 4096 "$tmp/disk.raw" > "$tmp/small.raw"
 qemu-img convert -q -f raw -O vmdk -o subformat=monolithicSparse \
     "$tmp/small.raw" "$corpus/image/monolithicSparse.vmdk"
+# qemu-img draws the CID at random: fix it, so the seed stays the same.
+sed -i 's/^CID=[0-9a-f]\{8\}$/CID=a57d0b52/' "$corpus/image/monolithicSparse.vmdk"
 # Descriptors: the harness's one file is disk.vmdk, so a descriptor can
 # only name itself.
 printf '%s\n' '# Disk DescriptorFile' 'version=1' 'CID=fffffffe' \
