@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "byteorder.h"
 #include "cleanup.h"
@@ -17,6 +18,7 @@
 #include "source.h"
 #include "tar.h"
 #include "vmdk.h"
+#include "vmx.h"
 
 #include "unit.h"
 
@@ -501,6 +503,45 @@ test_names (void)
   }
 }
 
+/* ---- VMX --------------------------------------------------------------- */
+
+/* A .vmx of 100000 lines, the most vmx_parse takes, parses in well under
+ * a second.  Each lookup of a key used to scan every line, and the disk
+ * search looks keys up for each line: 12 s of CPU at -O2, many minutes
+ * under ASan.  Here 100000 fileName lines name 16384 keys over and over
+ * (the last one counts), two of them present.  A CPU-time timer ends
+ * the test if the parse takes 20 s (SIGPROF kills the process). */
+static void
+test_vmx_many_lines (void)
+{
+  enum { LINES = 100000 };
+  CLEANUP_FREE char *text = malloc (LINES * 48);
+  struct v2_error e = { 0 };
+  struct vmx v;
+  size_t len = 0;
+  unsigned i;
+
+  if (text == NULL)
+    abort ();
+  len += (size_t) sprintf (text + len, "config.version = \"8\"\n"
+                           "scsi0:0.present = \"TRUE\"\n"
+                           "scsi1:5.present = \"TRUE\"\n");
+  for (i = 3; i < LINES; i++)
+    len += (size_t) sprintf (text + len, "scsi%u:%u.fileName = \"d%u.vmdk\"\n",
+                             i % 64, i / 64 % 256, i);
+  setitimer (ITIMER_PROF, &(struct itimerval) { .it_value = { 20, 0 } },
+             NULL);
+  CHECK (vmx_parse (text, len, "many.vmx", &v, &e) == 0, "%s", e.msg);
+  setitimer (ITIMER_PROF, &(struct itimerval) { 0 }, NULL);
+  CHECK (v.n_files == 2, "%zu disks", v.n_files);
+  if (v.n_files == 2) {
+    /* The last lines for 0:0 and 1:5: i = 16384k and 16384k + 5 * 64 + 1. */
+    CHECK_STR (v.files[0], "d98304.vmdk");
+    CHECK_STR (v.files[1], "d98625.vmdk");
+  }
+  vmx_free (&v);
+}
+
 int
 main (void)
 {
@@ -512,5 +553,6 @@ main (void)
   test_ovf_samples ();
   test_ovf_refused ();
   test_names ();
+  test_vmx_many_lines ();
   return unit_report ("unit-formats");
 }
