@@ -442,7 +442,7 @@ alloc_gt (struct vmdk_sparse *sp, uint64_t i, struct v2_error *e)
 
 #define GT_WINDOW (256 * 1024)
 
-/* Read the grain directory at sector GD and every grain table. */
+/* Read the grain directory at GD (checked to fit) and every grain table. */
 static int
 load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
              struct v2_error *e)
@@ -452,12 +452,6 @@ load_tables (struct vmdk_sparse *sp, uint64_t gd, uint64_t overhead,
   CLEANUP_FREE unsigned char *gdbuf = NULL, *gtbuf = NULL;
   const unsigned char *tbl;
 
-  if (gd > sp->src->size / SECTOR ||
-      gd_bytes > sp->src->size - gd * SECTOR)
-    return v2_err (e, EINVAL, "%s: grain directory at sector %" PRIu64
-                   " (%" PRIu64 " entries) is past the end of the file "
-                   "(%" PRIu64 " bytes)", sp->src->name, gd, sp->n_gts,
-                   sp->src->size);
   gdbuf = malloc (gd_bytes);
   /* Tables are read GT_WINDOW bytes at a time where they lie back to
    * back, as qemu and VMware write them: a 2 TiB disk has 65536 of
@@ -702,6 +696,14 @@ vmdk_sparse_open (const struct source *src, struct v2_error *e)
     v2_err (e, EINVAL, "%s: sparse header at offset 0: grain directory of "
             "%" PRIu64 " entries is over the limit of %" PRIu64, src->name,
             sp->n_gts, LIMIT_GRAIN_TABLES);
+    goto err;
+  }
+  /* Before the pointer per table: a 1 KiB file can claim 2^25 (256 MiB). */
+  if (!walk && (hd.gd > src->size / SECTOR ||
+                sp->n_gts * 4 > src->size - hd.gd * SECTOR)) {
+    v2_err (e, EINVAL, "%s: grain directory at sector %" PRIu64 " (%" PRIu64
+            " entries) is past the end of the file (%" PRIu64 " bytes)",
+            src->name, hd.gd, sp->n_gts, src->size);
     goto err;
   }
   sp->gt = calloc (sp->n_gts ? sp->n_gts : 1, sizeof *sp->gt);

@@ -240,6 +240,54 @@ test_sparse (void)
   }
 }
 
+/* Peak virtual memory of this process, in KiB (Linux), 0 if unknown. */
+static unsigned long
+vm_peak_kib (void)
+{
+  char line[128];
+  unsigned long kib = 0;
+  FILE *f = fopen ("/proc/self/status", "r");
+
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "VmPeak: %lu kB", &kib) == 1)
+      break;
+  if (f)
+    fclose (f);
+  return kib;
+}
+
+/* A 1 KiB file whose header claims 2^25 grain tables (2^25 sectors of
+ * 1-sector grains, 1 entry per table) and puts the grain directory at
+ * sector 1.  It is refused, as the directory does not fit; but first it
+ * made vmdk_sparse_open allocate a pointer per table, 256 MiB, and walk
+ * them all to free them (fuzz-image: a 10 s timeout on a busy machine).
+ * Run first, while the peak is this process's size. */
+static void
+test_sparse_gd_first (void)
+{
+  static unsigned char img[1024];
+  struct v2_error e = { 0 };
+  struct source *s;
+  struct vmdk_sparse *sp;
+  unsigned long before = vm_peak_kib (), grew;
+
+  memcpy (img, "KDMV", 4);
+  put_le32 (img, 4, 1);                         /* version */
+  put_le64 (img, 12, UINT64_C (1) << 25);       /* capacity */
+  put_le64 (img, 20, 1);                        /* grain: 1 sector */
+  put_le32 (img, 44, 1);                        /* 1 GTE per GT */
+  put_le64 (img, 56, 1);                        /* GD at sector 1 */
+  s = source_from_mem ("mem.vmdk", img, sizeof img, &e);
+  sp = s ? vmdk_sparse_open (s, &e) : NULL;
+  grew = vm_peak_kib () - before;
+  CHECK (sp == NULL, "opened");
+  CHECK_STR (e.msg, "mem.vmdk: grain directory at sector 1 (33554432 "
+             "entries) is past the end of the file (1024 bytes)");
+  CHECK (before == 0 || grew < 64 << 10, "the peak grew by %lu KiB", grew);
+  vmdk_sparse_free (sp);
+  source_free (s);
+}
+
 /* ---- tar -------------------------------------------------------------- */
 
 static void
@@ -545,6 +593,7 @@ test_vmx_many_lines (void)
 int
 main (void)
 {
+  test_sparse_gd_first ();
   test_desc_cases ();
   test_desc_samples ();
   test_sparse ();
