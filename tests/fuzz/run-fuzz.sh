@@ -18,13 +18,16 @@
 # saves the input.  The largest allocation the formats' named caps allow
 # is a VMDK's grain table pointers: 2^25 of them, 256 MiB (vmdk.c,
 # MAX_GD_ENTRIES); MALLOC_MB is twice that, so what it catches is sized
-# by a number nothing checked.  One input may take TIMEOUT seconds; the
-# slowest seeds take a fraction of one.
+# by a number nothing checked.  One input may take TIMEOUT seconds of
+# wall time (libFuzzer's clock), which on a busy 2-core machine is a few
+# seconds of CPU: the slowest inputs within the caps, a stream of 2^25
+# one-entry grain tables (vmdk.c walks and frees a pointer per table),
+# take 3 s of CPU under ASan.  A loop that does not end still fails.
 set -euo pipefail
 
 MALLOC_MB=512
 RSS_MB=2048
-TIMEOUT=10
+TIMEOUT=30
 
 build=$1 name=$2 seconds=$3
 shift 3
