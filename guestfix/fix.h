@@ -32,6 +32,12 @@ struct fix {
   size_t n_macs;
   char (*macs)[18];              /* the NICs' MACs, in order */
   bool efi;
+  /* Windows: the virtio-win tree or ISO (NULL: none), and whether a
+   * guest with no virtio storage driver stays on SATA and e1000 rather
+   * than being refused. */
+  const char *virtio_win;
+  bool virtio_win_iso;           /* added to the appliance, last */
+  bool allow_unfixed;
   /* The guest. */
   char *root;                    /* the inspected root file system */
   char **mountpoints;            /* inspection's: mount point, device, ... */
@@ -92,6 +98,10 @@ char *fix_resolve (void *f, const char *dev, const char *use,
 char *fix_stable_name (struct fix *f, const char *adev, const char *fstype,
                        char **why);
 
+/* Mount the guest's file systems as inspection found them, read-only if
+ * RO.  Only the FIRST mount reports those that would not mount. */
+int fix_mount_guest (struct fix *f, bool ro, bool first);
+
 /* ---- linux.c ---- */
 
 /* Describe the Linux guest mounted at / (read-only is enough) and check
@@ -101,5 +111,12 @@ int fix_linux_check (struct fix *f);
 /* Fix it (mounted read-write, or read-only for a dry run).  -1 when the
  * run failed (the error is in the report). */
 int fix_linux (struct fix *f);
+
+/* ---- windows.c ---- */
+
+/* Check and fix the Windows guest (nothing of it mounted yet): mounted
+ * read-only for the checks, which refuse a guest that cannot be fixed
+ * before anything changes, then read-write (unless dry). */
+int fix_windows (struct fix *f);
 
 #endif

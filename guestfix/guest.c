@@ -318,3 +318,39 @@ fix_stable_name (struct fix *f, const char *adev, const char *fstype, char **why
     *why = NULL;
   return NULL;
 }
+
+/* Shortest mount point first. */
+int
+fix_mount_guest (struct fix *f, bool ro, bool first)
+{
+  size_t n, i, j;
+
+  if (f->mountpoints == NULL &&
+      (f->mountpoints = guestfs_inspect_get_mountpoints (f->g, f->root)) == NULL)
+    return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
+  for (n = 0; f->mountpoints[n]; n += 2)
+    ;
+  /* Insertion sort of the (mount point, device) pairs by length. */
+  for (i = 2; i < n; i += 2)
+    for (j = i; j >= 2 && strlen (f->mountpoints[j]) < strlen (f->mountpoints[j - 2]);
+         j -= 2) {
+      char *m = f->mountpoints[j], *dv = f->mountpoints[j + 1];
+      f->mountpoints[j] = f->mountpoints[j - 2];
+      f->mountpoints[j + 1] = f->mountpoints[j - 1];
+      f->mountpoints[j - 2] = m;
+      f->mountpoints[j - 1] = dv;
+    }
+  for (i = 0; i < n; i += 2) {
+    int r = ro ? guestfs_mount_ro (f->g, f->mountpoints[i + 1], f->mountpoints[i])
+               : guestfs_mount (f->g, f->mountpoints[i + 1], f->mountpoints[i]);
+    if (r == -1) {
+      if (strcmp (f->mountpoints[i], "/") == 0)
+        return report_fail (f->r, "cannot mount the root file system %s: %s",
+                            f->mountpoints[i + 1], fix_gerror (f)), -1;
+      if (first)
+        report_warn (f->r, "cannot mount %s on %s: %s", f->mountpoints[i + 1],
+                     f->mountpoints[i], fix_gerror (f));
+    }
+  }
+  return 0;
+}

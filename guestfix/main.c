@@ -40,6 +40,8 @@
  * takes longer than this is likely stuck on a /dev/kvm that runs no
  * guests, and the user hears how to get past it. */
 #define LAUNCH_HINT_SECONDS 180
+/* Where Fedora's and RHEL's virtio-win package puts the drivers. */
+#define DEFAULT_VIRTIO_WIN "/usr/share/virtio-win"
 
 static void
 launch_hint (int sig)
@@ -66,6 +68,13 @@ usage (FILE *f)
 "fixed guest (virtio disks and NICs), and DIR holds the report.\n"
 "\n"
 "  --vm NAME     the VM's directory, when the mount holds several\n"
+"  --virtio-win DIR|ISO\n"
+"                Windows: the virtio drivers, a tree laid out like the\n"
+"                virtio-win ISO or the ISO itself (default: " DEFAULT_VIRTIO_WIN "\n"
+"                when it exists)\n"
+"  --allow-unfixed\n"
+"                Windows: with no virtio storage driver, keep the disks on\n"
+"                SATA and the NICs on e1000 rather than refuse\n"
 "  --dry-run     list what would change; change nothing\n"
 "  -v, --verbose show libguestfs's own messages\n"
 "  --help\n"
@@ -207,44 +216,6 @@ report_path (const char *mnt, const char *domxml, bool quiet)
   return NULL;
 }
 
-/* Mount the guest's file systems as inspection found them, shortest
- * mount point first, read-only if RO.  Only the first mount (FIRST)
- * reports the file systems that would not mount. */
-static int
-mount_guest (struct fix *f, bool ro, bool first)
-{
-  size_t n, i, j;
-
-  if (f->mountpoints == NULL &&
-      (f->mountpoints = guestfs_inspect_get_mountpoints (f->g, f->root)) == NULL)
-    return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
-  for (n = 0; f->mountpoints[n]; n += 2)
-    ;
-  /* Insertion sort of the (mount point, device) pairs by length. */
-  for (i = 2; i < n; i += 2)
-    for (j = i; j >= 2 && strlen (f->mountpoints[j]) < strlen (f->mountpoints[j - 2]);
-         j -= 2) {
-      char *m = f->mountpoints[j], *dv = f->mountpoints[j + 1];
-      f->mountpoints[j] = f->mountpoints[j - 2];
-      f->mountpoints[j + 1] = f->mountpoints[j - 1];
-      f->mountpoints[j - 2] = m;
-      f->mountpoints[j - 1] = dv;
-    }
-  for (i = 0; i < n; i += 2) {
-    int r = ro ? guestfs_mount_ro (f->g, f->mountpoints[i + 1], f->mountpoints[i])
-               : guestfs_mount (f->g, f->mountpoints[i + 1], f->mountpoints[i]);
-    if (r == -1) {
-      if (strcmp (f->mountpoints[i], "/") == 0)
-        return report_fail (f->r, "cannot mount the root file system %s: %s",
-                            f->mountpoints[i + 1], fix_gerror (f)), -1;
-      if (first)
-        report_warn (f->r, "cannot mount %s on %s: %s", f->mountpoints[i + 1],
-                     f->mountpoints[i], fix_gerror (f));
-    }
-  }
-  return 0;
-}
-
 /* Inspect, mount and fix; the appliance is up. */
 static int
 inspect_and_fix (struct fix *f)
@@ -268,17 +239,20 @@ inspect_and_fix (struct fix *f)
   f->root = roots[0];
   free (roots);
   type = guestfs_inspect_get_type (f->g, f->root);
+  if (type && strcmp (type, "windows") == 0)
+    return fix_windows (f);
   if (type == NULL || strcmp (type, "linux") != 0) {
     CLEANUP_FREE char *product = guestfs_inspect_get_product_name (f->g, f->root);
-    return report_fail (f->r, "the guest is %s (%s): v2vfs-fix fixes Linux guests",
-                        product ? product : "unknown", type ? type : "unknown"), -1;
+    return report_fail (f->r, "the guest is %s (%s): v2vfs-fix fixes Linux and "
+                        "Windows guests", product ? product : "unknown",
+                        type ? type : "unknown"), -1;
   }
   /* The checks look at a read-only guest, so a guest that cannot be
    * fixed leaves the overlay as it was. */
-  if (mount_guest (f, true, true) == -1 || fix_linux_check (f) == -1)
+  if (fix_mount_guest (f, true, true) == -1 || fix_linux_check (f) == -1)
     return -1;
   if (!f->dry_run &&
-      (guestfs_umount_all (f->g) == -1 || mount_guest (f, false, false) == -1))
+      (guestfs_umount_all (f->g) == -1 || fix_mount_guest (f, false, false) == -1))
     return report_fail (f->r, "cannot mount the guest read-write: %s",
                         fix_gerror (f)), -1;
   return fix_linux (f);
@@ -344,6 +318,12 @@ run (struct fix *f, bool verbose)
     if (r == -1)
       return report_fail (f->r, "%s: %s", f->disks[i], fix_gerror (f)), -1;
   }
+  /* The virtio-win ISO goes last, read-only, so the guest's disks keep
+   * their names. */
+  if (f->virtio_win_iso &&
+      guestfs_add_drive_opts (f->g, f->virtio_win, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+                              GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1) == -1)
+    return report_fail (f->r, "%s: %s", f->virtio_win, fix_gerror (f)), -1;
   report_progress (f->r, "starting the libguestfs appliance%s",
                    access ("/dev/kvm", R_OK | W_OK) == 0 ? "" :
                    " (no KVM here: under TCG this takes a minute)");
@@ -378,13 +358,16 @@ main (int argc, char **argv)
   static const struct option longopts[] = {
     { "vm", required_argument, NULL, 'm' },
     { "dry-run", no_argument, NULL, 'n' },
+    { "virtio-win", required_argument, NULL, 'w' },
+    { "allow-unfixed", no_argument, NULL, 'u' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
   };
-  const char *vm = NULL, *mnt;
-  bool dry_run = false, verbose = false;
+  const char *vm = NULL, *mnt, *virtio_win = NULL;
+  bool dry_run = false, verbose = false, allow_unfixed = false;
+  struct stat st;
   CLEANUP_FREE char *domxml = NULL, *report = NULL;
   struct fixreport_result before = { 0 };
   struct domain d = { 0 };
@@ -398,6 +381,8 @@ main (int argc, char **argv)
     switch (c) {
     case 'm': vm = optarg; break;
     case 'n': dry_run = true; break;
+    case 'w': virtio_win = optarg; break;
+    case 'u': allow_unfixed = true; break;
     case 'v': verbose = true; break;
     case 'h': usage (stdout); return 0;
     case 'V': printf ("v2vfs-fix %s\n", PACKAGE_VERSION); return 0;
@@ -411,6 +396,17 @@ main (int argc, char **argv)
   mnt = argv[optind];
   if (vm && (strchr (vm, '/') || strcmp (vm, "..") == 0)) {
     fprintf (stderr, "v2vfs-fix: --vm %s: not a VM directory's name\n", vm);
+    return 1;
+  }
+  if (virtio_win == NULL && stat (DEFAULT_VIRTIO_WIN, &st) == 0)
+    virtio_win = DEFAULT_VIRTIO_WIN;
+  if (virtio_win && stat (virtio_win, &st) == -1) {
+    fprintf (stderr, "v2vfs-fix: --virtio-win %s: %s\n", virtio_win, strerror (errno));
+    return 1;
+  }
+  if (virtio_win && !S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode)) {
+    fprintf (stderr, "v2vfs-fix: --virtio-win %s: neither a directory nor an ISO "
+             "file\n", virtio_win);
     return 1;
   }
   if (asprintf (&domxml, "%s%s%s/domain.xml", mnt, vm ? "/" : "", vm ? vm : "") == -1)
@@ -439,6 +435,9 @@ main (int argc, char **argv)
   f.n_macs = d.n_macs;
   f.macs = d.macs;
   f.efi = d.efi;
+  f.virtio_win = virtio_win;
+  f.virtio_win_iso = virtio_win && S_ISREG (st.st_mode);
+  f.allow_unfixed = allow_unfixed;
   report_progress (&r, "%s: %zu disk%s, %zu NIC%s%s", d.name, d.n_disks,
                    d.n_disks == 1 ? "" : "s", d.n_macs, d.n_macs == 1 ? "" : "s",
                    dry_run ? "; dry run: nothing will change" : "");
@@ -456,9 +455,11 @@ main (int argc, char **argv)
   if (r.error) {
     r.virtio_blk = !report_changed (&r) && before.virtio_blk;
     r.virtio_net = !report_changed (&r) && before.virtio_net;
+    r.virtio_scsi = false;
   }
   if (!dry_run) {
-    if (report_write (&r, report, r.virtio_blk, r.virtio_net, &e) == -1) {
+    struct report_result res = { r.virtio_blk, r.virtio_scsi, r.virtio_net };
+    if (report_write (&r, report, &res, &e) == -1) {
       fprintf (stderr, "v2vfs-fix: cannot write the report: %s\n", e.msg);
       ret = 1;
     }

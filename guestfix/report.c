@@ -60,7 +60,8 @@ report_free (struct report *r)
 {
   char **strs[] = { &r->vm, &r->product, &r->distro, &r->version, &r->arch,
                     &r->root, &r->root_name, &r->package_format, &r->firmware,
-                    &r->initramfs, &r->bootloader, &r->error };
+                    &r->initramfs, &r->bootloader, &r->edition, &r->systemroot,
+                    &r->controlset, &r->error };
   size_t i;
 
   for (i = 0; i < sizeof strs / sizeof *strs; i++)
@@ -74,6 +75,8 @@ report_free (struct report *r)
   list_free (&r->changes);
   list_free (&r->removed);
   list_free (&r->skipped);
+  list_free (&r->drivers);
+  list_free (&r->firstboot);
   memset (r, 0, sizeof *r);
 }
 
@@ -150,6 +153,26 @@ report_removed (struct report *r, const char *kind, const char *name)
 }
 
 void
+report_driver (struct report *r, const char *driver, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  add (r, &r->drivers, driver, fmt, ap);
+  va_end (ap);
+}
+
+void
+report_firstboot (struct report *r, const char *action, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  add (r, &r->firstboot, action, fmt, ap);
+  va_end (ap);
+}
+
+void
 report_warn (struct report *r, const char *fmt, ...)
 {
   char **w = realloc (r->warnings, (r->n_warnings + 1) * sizeof *w);
@@ -221,13 +244,22 @@ report_print (const struct report *r, FILE *f)
     fprintf (f, "  Root:      %s%s%s%s\n", or_unknown (r->root),
              r->root_name ? " (" : "", r->root_name ? r->root_name : "",
              r->root_name ? ")" : "");
-    fprintf (f, "  Boot:      %s, %s; initramfs by %s\n", or_unknown (r->firmware),
-             or_unknown (r->bootloader), or_unknown (r->initramfs));
-    fprintf (f, "  Kernels:  ");
-    for (i = 0; i < r->n_kernels; i++)
-      fprintf (f, " %s", r->kernels[i]);
-    fprintf (f, "%s\n", r->n_kernels ? "" : " none found");
+    if (r->systemroot)
+      fprintf (f, "  Windows:   %s, edition %s, control set %s\n", r->systemroot,
+               or_unknown (r->edition), or_unknown (r->controlset));
+    else {
+      fprintf (f, "  Boot:      %s, %s; initramfs by %s\n", or_unknown (r->firmware),
+               or_unknown (r->bootloader), or_unknown (r->initramfs));
+      fprintf (f, "  Kernels:  ");
+      for (i = 0; i < r->n_kernels; i++)
+        fprintf (f, " %s", r->kernels[i]);
+      fprintf (f, "%s\n", r->n_kernels ? "" : " none found");
+    }
   }
+  if (r->drivers.n)
+    fprintf (f, "  Drivers:\n");
+  for (i = 0; i < r->drivers.n; i++)
+    fprintf (f, "    %-10s %s\n", r->drivers.v[i].a, r->drivers.v[i].b);
   for (i = 0; i < r->changes.n; i++)
     if (strlen (r->changes.v[i].a) > w)
       w = strlen (r->changes.v[i].a);
@@ -243,6 +275,10 @@ report_print (const struct report *r, FILE *f)
     fprintf (f, "  Skipped:\n");
   for (i = 0; i < r->skipped.n; i++)
     fprintf (f, "    %s: %s\n", r->skipped.v[i].a, r->skipped.v[i].b);
+  if (r->firstboot.n)
+    fprintf (f, "  %s at first boot:\n", r->dry_run ? "Would queue" : "Queued");
+  for (i = 0; i < r->firstboot.n; i++)
+    fprintf (f, "    %s: %s\n", r->firstboot.v[i].a, r->firstboot.v[i].b);
   if (r->n_warnings)
     fprintf (f, "  Warnings:\n");
   for (i = 0; i < r->n_warnings; i++)
@@ -251,7 +287,7 @@ report_print (const struct report *r, FILE *f)
     fprintf (f, "  Error:     %s\n", r->error);
   else
     fprintf (f, "  Result:    disks on %s, NICs %s\n",
-             r->virtio_blk ? "virtio-blk" : "SATA",
+             r->virtio_blk ? "virtio-blk" : r->virtio_scsi ? "virtio-scsi" : "SATA",
              r->virtio_net ? "virtio-net" : "e1000");
 }
 
@@ -275,14 +311,14 @@ write_list (struct json_writer *w, const char *key, const struct report_list *l,
 }
 
 static void
-write_result (struct json_writer *w, bool blk, bool net)
+write_result (struct json_writer *w, const struct report_result *res)
 {
   json_key (w, "result");
   json_begin_object (w);
   json_key (w, "disk_bus");
-  json_string (w, blk ? "virtio" : "sata");
+  json_string (w, res->virtio_blk ? "virtio" : res->virtio_scsi ? "virtio-scsi" : "sata");
   json_key (w, "nic_model");
-  json_string (w, net ? "virtio" : "e1000");
+  json_string (w, res->virtio_net ? "virtio" : "e1000");
   json_end_object (w);
 }
 
@@ -318,6 +354,11 @@ write_run (struct json_writer *w, const struct report *r)
   write_opt (w, "firmware", r->firmware);
   write_opt (w, "bootloader", r->bootloader);
   write_opt (w, "initramfs", r->initramfs);
+  if (r->systemroot) {
+    write_opt (w, "edition", r->edition);
+    write_opt (w, "systemroot", r->systemroot);
+    write_opt (w, "controlset", r->controlset);
+  }
   json_key (w, "kernels");
   json_begin_array (w);
   for (i = 0; i < r->n_kernels; i++)
@@ -327,12 +368,17 @@ write_run (struct json_writer *w, const struct report *r)
   write_list (w, "changes", &r->changes, "file", "change");
   write_list (w, "removed", &r->removed, "kind", "name");
   write_list (w, "skipped", &r->skipped, "step", "why");
+  if (r->systemroot) {
+    write_list (w, "drivers", &r->drivers, "driver", "from");
+    write_list (w, "firstboot", &r->firstboot, "action", "what");
+  }
   json_key (w, "warnings");
   json_begin_array (w);
   for (i = 0; i < r->n_warnings; i++)
     json_string (w, r->warnings[i]);
   json_end_array (w);
-  write_result (w, r->virtio_blk, r->virtio_net);
+  write_result (w, &(struct report_result) { r->virtio_blk, r->virtio_scsi,
+                                             r->virtio_net });
   json_end_object (w);
 }
 
@@ -350,8 +396,8 @@ previous_report (const char *path)
 }
 
 int
-report_write (const struct report *r, const char *path, bool result_blk,
-              bool result_net, struct v2_error *e)
+report_write (const struct report *r, const char *path,
+              const struct report_result *result, struct v2_error *e)
 {
   struct json_writer w = { 0 };
   struct json *old = previous_report (path);
@@ -363,7 +409,7 @@ report_write (const struct report *r, const char *path, bool result_blk,
   json_begin_object (&w);
   write_opt (&w, "format", FIXREPORT_FORMAT);
   write_opt (&w, "vm", r->vm);
-  write_result (&w, result_blk, result_net);
+  write_result (&w, result);
   json_key (&w, "runs");
   json_begin_array (&w);
   for (i = 0; runs && runs->type == JSON_ARRAY && i < runs->n; i++)

@@ -31,14 +31,18 @@ struct report {
   /* The guest. */
   char *product, *distro, *version, *arch, *root, *root_name;
   char *package_format, *firmware, *initramfs, *bootloader;
+  char *edition, *systemroot, *controlset;   /* Windows */
   size_t n_kernels;
   char **kernels;
   /* The run. */
   struct report_list changes, removed, skipped;
+  struct report_list drivers;    /* Windows: driver, where it came from */
+  struct report_list firstboot;  /* Windows: action file, what it does */
   size_t n_warnings;
   char **warnings;
   char *error;                   /* why the run failed, or NULL */
   bool virtio_blk, virtio_net;   /* the result */
+  bool virtio_scsi;              /* the disks on virtio-scsi, not -blk */
 };
 
 void report_init (struct report *r, const char *vm, bool dry_run);
@@ -51,6 +55,10 @@ void report_progress (struct report *r, const char *fmt, ...)
 void report_change (struct report *r, const char *file, const char *fmt, ...)
   __attribute__((format (printf, 3, 4)));
 void report_removed (struct report *r, const char *kind, const char *name);
+void report_driver (struct report *r, const char *driver, const char *fmt, ...)
+  __attribute__((format (printf, 3, 4)));
+void report_firstboot (struct report *r, const char *action, const char *fmt, ...)
+  __attribute__((format (printf, 3, 4)));
 void report_skip (struct report *r, const char *step, const char *fmt, ...)
   __attribute__((format (printf, 3, 4)));
 void report_warn (struct report *r, const char *fmt, ...)
@@ -65,10 +73,14 @@ bool report_changed (const struct report *r);
 /* The text report, for stdout. */
 void report_print (const struct report *r, FILE *f);
 
+/* The result domain.xml takes. */
+struct report_result {
+  bool virtio_blk, virtio_scsi, virtio_net;
+};
+
 /* Write the JSON report to PATH, atomically (a new file renamed over
- * it), keeping the runs of the report already there.  RESULT_VIRTIO_*
- * is the result domain.xml takes. */
+ * it), keeping the runs of the report already there. */
 int report_write (const struct report *r, const char *path,
-                  bool result_blk, bool result_net, struct v2_error *e);
+                  const struct report_result *result, struct v2_error *e);
 
 #endif
