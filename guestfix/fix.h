@@ -22,6 +22,9 @@ struct fix_kernel {
   bool builtin_blk, builtin_pci, builtin_scsi;           /* ... built in */
 };
 
+/* Where Fedora's and RHEL's virtio-win package puts the drivers. */
+#define DEFAULT_VIRTIO_WIN "/usr/share/virtio-win"
+
 struct fix {
   guestfs_h *g;
   struct report *r;
@@ -35,7 +38,7 @@ struct fix {
   /* Windows: the virtio-win tree or ISO (NULL: none), and whether a
    * guest with no virtio storage driver stays on SATA and e1000 rather
    * than being refused. */
-  const char *virtio_win;
+  const char *virtio_win;       /* default: DEFAULT_VIRTIO_WIN, if it exists */
   bool virtio_win_iso;           /* added to the appliance, last */
   bool allow_unfixed;
   /* The guest. */
@@ -118,5 +121,8 @@ int fix_linux (struct fix *f);
  * read-only for the checks, which refuse a guest that cannot be fixed
  * before anything changes, then read-write (unless dry). */
 int fix_windows (struct fix *f);
+/* Refuse (-1, reported) when a file system of the VM is BitLocker's:
+ * v2vfs-fix can neither read nor write it. */
+int fix_refuse_bitlocker (struct fix *f);
 
 #endif

@@ -283,6 +283,23 @@ hive_set_multi (struct hive *h, const char *path, const char *key,
 }
 
 int
+hive_set_binary (struct hive *h, const char *path, const char *key, const void *v,
+                 size_t len, struct edit_log *log, struct v2_error *e)
+{
+  CLEANUP_FREE char *shown = malloc (3 * len + 16);
+  const unsigned char *b = v;
+  size_t i;
+
+  if (shown == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  shown[0] = '\0';
+  for (i = 0; i < len; i++)
+    sprintf (shown + strlen (shown), "%s%02x", i ? " " : "", b[i]);
+  strcat (shown, i ? " (REG_BINARY)" : "(REG_BINARY)");
+  return set_raw (h, path, key, hive_t_REG_BINARY, v, len, shown, log, e);
+}
+
+int
 hive_commit (struct hive *h, const char *file, struct v2_error *e)
 {
   if (hivex_commit (h->h, file, 0) == -1)

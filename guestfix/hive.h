@@ -46,7 +46,8 @@ int hive_get_dword (struct hive *h, const char *path, const char *key,
                     uint32_t *v);
 char **hive_get_multi (struct hive *h, const char *path, const char *key);
 
-/* Set the value KEY of PATH, creating PATH's missing keys.  Returns 1
+/* Set the value KEY of PATH (KEY "" is the key's default value),
+ * creating PATH's missing keys.  Returns 1
  * when the hive changed, 0 when it already held that value, -1 on error
  * (E says which key).  Each change adds a line to LOG's changes:
  * "HKLM\SYSTEM\PATH: KEY = VALUE". */
@@ -58,6 +59,9 @@ int hive_set_string (struct hive *h, const char *path, const char *key,
 int hive_set_multi (struct hive *h, const char *path, const char *key,
                     const char *const *v, struct edit_log *log,
                     struct v2_error *e);
+int hive_set_binary (struct hive *h, const char *path, const char *key,
+                     const void *v, size_t len, struct edit_log *log,
+                     struct v2_error *e);
 
 /* Whether a setter changed the hive since it was opened. */
 bool hive_changed (const struct hive *h);

@@ -40,8 +40,6 @@
  * takes longer than this is likely stuck on a /dev/kvm that runs no
  * guests, and the user hears how to get past it. */
 #define LAUNCH_HINT_SECONDS 180
-/* Where Fedora's and RHEL's virtio-win package puts the drivers. */
-#define DEFAULT_VIRTIO_WIN "/usr/share/virtio-win"
 
 static void
 launch_hint (int sig)
@@ -71,7 +69,7 @@ usage (FILE *f)
 "  --virtio-win DIR|ISO\n"
 "                Windows: the virtio drivers, a tree laid out like the\n"
 "                virtio-win ISO or the ISO itself (default: " DEFAULT_VIRTIO_WIN "\n"
-"                when it exists)\n"
+"                /virtio-win.iso, else " DEFAULT_VIRTIO_WIN ", when it exists)\n"
 "  --allow-unfixed\n"
 "                Windows: with no virtio storage driver, keep the disks on\n"
 "                SATA and the NICs on e1000 rather than refuse\n"
@@ -229,6 +227,12 @@ inspect_and_fix (struct fix *f)
     return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
   for (n = 0; roots[n]; n++)
     ;
+  /* An encrypted system volume hides the OS: say so rather than that
+   * there is none. */
+  if (n == 0 && fix_refuse_bitlocker (f) == -1) {
+    fix_free_strv (roots);
+    return -1;
+  }
   if (n != 1) {
     report_fail (f->r, n == 0 ? "no operating system found on the VM's disks" :
                  "%zu operating systems on the VM's disks: v2vfs-fix fixes a VM "
@@ -398,7 +402,10 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs-fix: --vm %s: not a VM directory's name\n", vm);
     return 1;
   }
-  if (virtio_win == NULL && stat (DEFAULT_VIRTIO_WIN, &st) == 0)
+  /* The package holds the ISO, and in some versions the tree beside it. */
+  if (virtio_win == NULL && stat (DEFAULT_VIRTIO_WIN "/virtio-win.iso", &st) == 0)
+    virtio_win = DEFAULT_VIRTIO_WIN "/virtio-win.iso";
+  else if (virtio_win == NULL && stat (DEFAULT_VIRTIO_WIN, &st) == 0)
     virtio_win = DEFAULT_VIRTIO_WIN;
   if (virtio_win && stat (virtio_win, &st) == -1) {
     fprintf (stderr, "v2vfs-fix: --virtio-win %s: %s\n", virtio_win, strerror (errno));

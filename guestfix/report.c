@@ -112,25 +112,21 @@ add (struct report *r, struct report_list *l, const char *a, const char *fmt,
   l->n++;
 }
 
-void
-report_change (struct report *r, const char *file, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  add (r, &r->changes, file, fmt, ap);
-  va_end (ap);
-}
-
-void
-report_skip (struct report *r, const char *step, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  add (r, &r->skipped, step, fmt, ap);
-  va_end (ap);
-}
+/* The public adders, each to its list. */
+#define ADDER(name, list)                                               \
+  void                                                                  \
+  name (struct report *r, const char *a, const char *fmt, ...)          \
+  {                                                                     \
+    va_list ap;                                                         \
+                                                                        \
+    va_start (ap, fmt);                                                 \
+    add (r, &r->list, a, fmt, ap);                                      \
+    va_end (ap);                                                        \
+  }
+ADDER (report_change, changes)
+ADDER (report_skip, skipped)
+ADDER (report_driver, drivers)
+ADDER (report_firstboot, firstboot)
 
 static void
 add_str (struct report *r, struct report_list *l, const char *a, const char *fmt, ...)
@@ -150,26 +146,6 @@ void
 report_removed (struct report *r, const char *kind, const char *name)
 {
   add_str (r, &r->removed, kind, "%s", name);
-}
-
-void
-report_driver (struct report *r, const char *driver, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  add (r, &r->drivers, driver, fmt, ap);
-  va_end (ap);
-}
-
-void
-report_firstboot (struct report *r, const char *action, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  add (r, &r->firstboot, action, fmt, ap);
-  va_end (ap);
 }
 
 void
@@ -260,8 +236,10 @@ report_print (const struct report *r, FILE *f)
     fprintf (f, "  Drivers:\n");
   for (i = 0; i < r->drivers.n; i++)
     fprintf (f, "    %-10s %s\n", r->drivers.v[i].a, r->drivers.v[i].b);
+  /* Aligned, but a long name (a registry key) does not push every
+   * change far to the right. */
   for (i = 0; i < r->changes.n; i++)
-    if (strlen (r->changes.v[i].a) > w)
+    if (strlen (r->changes.v[i].a) > w && strlen (r->changes.v[i].a) <= 48)
       w = strlen (r->changes.v[i].a);
   if (r->changes.n)
     fprintf (f, "  %s:\n", r->dry_run ? "Would change" : "Changed");

@@ -27,15 +27,17 @@
 /* The class of storage controllers. */
 #define SCSI_ADAPTER_CLASS "{4D36E97B-E325-11CE-BFC1-08002BE10318}"
 
-/* The PCI IDs of the boot-critical drivers, legacy and modern devices,
- * as the CriticalDeviceDatabase names them. */
+/* The PCI IDs of the boot-critical drivers' devices, legacy and modern,
+ * the most specific first, as Plug and Play matches them. */
 static const char *const viostor_ids[] = {
-  "pci#ven_1af4&dev_1001&subsys_00021af4&rev_00", "pci#ven_1af4&dev_1001",
-  "pci#ven_1af4&dev_1042&subsys_11001af4&rev_01", "pci#ven_1af4&dev_1042", NULL,
+  "VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00", "VEN_1AF4&DEV_1001&REV_00",
+  "VEN_1AF4&DEV_1001", "VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01",
+  "VEN_1AF4&DEV_1042&REV_01", "VEN_1AF4&DEV_1042", NULL,
 };
 static const char *const vioscsi_ids[] = {
-  "pci#ven_1af4&dev_1004&subsys_00081af4&rev_00", "pci#ven_1af4&dev_1004",
-  "pci#ven_1af4&dev_1048&subsys_11001af4&rev_01", "pci#ven_1af4&dev_1048", NULL,
+  "VEN_1AF4&DEV_1004&SUBSYS_00081AF4&REV_00", "VEN_1AF4&DEV_1004&REV_00",
+  "VEN_1AF4&DEV_1004", "VEN_1AF4&DEV_1048&SUBSYS_11001AF4&REV_01",
+  "VEN_1AF4&DEV_1048&REV_01", "VEN_1AF4&DEV_1048", NULL,
 };
 
 /* ---- the tree ---- */
@@ -116,13 +118,27 @@ list_iso (struct fix *f, struct win *w)
   return r;
 }
 
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 int
 win_list_tree (struct fix *f, struct win *w)
 {
+  size_t n = 0;
+
   if (f->virtio_win == NULL)
     return (w->tree = calloc (1, sizeof *w->tree)) ? 0 :
       (report_fail (f->r, "out of memory"), -1);
-  return f->virtio_win_iso ? list_iso (f, w) : list_dir (f, w, f->virtio_win);
+  if ((f->virtio_win_iso ? list_iso (f, w) : list_dir (f, w, f->virtio_win)) == -1)
+    return -1;
+  /* In name order, so that a directory and its ISO give the same run. */
+  while (w->tree[n])
+    n++;
+  qsort (w->tree, n, sizeof *w->tree, cmp_str);
+  return 0;
 }
 
 /* Whether PATH is DIR/NAME with no further '/' (case aside). */
@@ -275,14 +291,19 @@ win_choose_drivers (struct fix *f, struct win *w)
                   f->r->product ? f->r->product : "this Windows",
                   made ? made : "no virtio-win name") == -1)
       for_guest = NULL;
+    if (!f->allow_unfixed && f->virtio_win == NULL)
+      return report_fail (f->r, "no virtio-win drivers were given (--virtio-win DIR|ISO; "
+                          DEFAULT_VIRTIO_WIN " does not exist): %s could not boot "
+                          "from a virtio disk, so nothing was changed; or keep SATA "
+                          "and e1000 with --allow-unfixed",
+                          for_guest ? for_guest : "the guest"), -1;
     if (!f->allow_unfixed)
       return report_fail (f->r, "no virtio storage driver (viostor or vioscsi) for %s "
                           "in %s: the guest could not boot from a virtio disk, so "
                           "nothing was changed; give --virtio-win a virtio-win tree "
                           "or ISO that has one, or --allow-unfixed to keep SATA and "
                           "e1000", for_guest ? for_guest : "the guest",
-                          f->virtio_win ? f->virtio_win :
-                          "no virtio-win (see --virtio-win)"), -1;
+                          f->virtio_win), -1;
     report_skip (f->r, "virtio", "no virtio storage driver for %s: the disks stay on "
                  "SATA and the NICs on e1000 (--allow-unfixed)",
                  for_guest ? for_guest : "the guest");
@@ -379,10 +400,78 @@ stage (struct fix *f, struct win *w, const struct win_driver *d)
   return 0;
 }
 
+/* Windows up to 7 and 2008 R2 find the driver of a boot device in the
+ * CriticalDeviceDatabase.  Later ones ignore it (it is written anyway:
+ * it costs nothing, and a guest upgraded in place may still read it). */
+static int
+critical_device_db (struct win *w, const char *name, const char *const *ids,
+                    struct v2_error *e)
+{
+  size_t i;
+
+  for (i = 0; ids[i]; i++) {
+    CLEANUP_FREE char *key = NULL;
+    if (asprintf (&key, "%s\\Control\\CriticalDeviceDatabase\\PCI#%s",
+                  w->controlset, ids[i]) == -1)
+      return v2_err (e, ENOMEM, "out of memory");
+    if (hive_set_string (w->system, key, "ClassGUID", SCSI_ADAPTER_CLASS, false,
+                         &w->log, e) == -1 ||
+        hive_set_string (w->system, key, "Service", name, false, &w->log, e) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* Windows 8 and later find it in the DriverDatabase (SYSTEM's root key
+ * DriverDatabase): a driver package of ours, v2vfs-NAME.inf, that binds
+ * the IDs to the service.  Its Version blob carries the package's
+ * class, SCSIAdapter, which the kernel's Plug and Play checks. */
+static int
+driver_db (struct win *w, const char *name, const char *const *ids,
+           struct v2_error *e)
+{
+  static const unsigned char version[48] = {
+    0x00, 0xff, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,
+    /* {4D36E97B-E325-11CE-BFC1-08002BE10318}, as a GUID is stored */
+    0x7b, 0xe9, 0x36, 0x4d, 0x25, 0xe3, 0xce, 0x11,
+    0xbf, 0xc1, 0x08, 0x00, 0x2b, 0xe1, 0x03, 0x18,
+  };
+  static const unsigned char rank[4] = { 0x01, 0xff, 0x00, 0x00 };
+  CLEANUP_FREE char *inf = NULL, *pkg = NULL, *conf = NULL, *k_inf = NULL;
+  CLEANUP_FREE char *k_pkg = NULL, *k_conf = NULL;
+  struct hive *h = w->system;
+  size_t i;
+
+  if (asprintf (&inf, "v2vfs-%s.inf", name) == -1 ||
+      asprintf (&pkg, "%s_v2vfs", inf) == -1 ||
+      asprintf (&conf, "v2vfs_%s_inst", name) == -1 ||
+      asprintf (&k_inf, "DriverDatabase\\DriverInfFiles\\%s", inf) == -1 ||
+      asprintf (&k_pkg, "DriverDatabase\\DriverPackages\\%s", pkg) == -1 ||
+      asprintf (&k_conf, "%s\\Configurations\\%s", k_pkg, conf) == -1)
+    return v2_err (e, ENOMEM, "out of memory");
+  if (hive_set_multi (h, k_inf, "", (const char *const[]) { pkg, NULL }, &w->log, e) == -1 ||
+      hive_set_string (h, k_inf, "Active", pkg, false, &w->log, e) == -1 ||
+      hive_set_multi (h, k_inf, "Configurations", (const char *const[]) { conf, NULL },
+                      &w->log, e) == -1 ||
+      hive_set_binary (h, k_pkg, "Version", version, sizeof version, &w->log, e) == -1 ||
+      hive_set_dword (h, k_conf, "ConfigFlags", 0, &w->log, e) == -1 ||
+      hive_set_string (h, k_conf, "Service", name, false, &w->log, e) == -1)
+    return -1;
+  for (i = 0; ids[i]; i++) {
+    CLEANUP_FREE char *dev = NULL, *desc = NULL;
+    if (asprintf (&dev, "DriverDatabase\\DeviceIds\\PCI\\%s", ids[i]) == -1 ||
+        asprintf (&desc, "%s\\Descriptors\\PCI\\%s", k_pkg, ids[i]) == -1)
+      return v2_err (e, ENOMEM, "out of memory");
+    if (hive_set_binary (h, dev, inf, rank, sizeof rank, &w->log, e) == -1 ||
+        hive_set_string (h, desc, "Configuration", conf, false, &w->log, e) == -1)
+      return -1;
+  }
+  return 0;
+}
+
 /* The storage driver: its .sys where the boot loader finds it, its
- * service, started by the boot loader, and its devices in the
- * CriticalDeviceDatabase (read by Windows up to 7 and 2008 R2; later
- * ones ignore it, and find the driver by its staged package). */
+ * service, started by the boot loader, and its devices bound to it the
+ * way the guest's Windows looks them up at boot. */
 static int
 install_storage (struct fix *f, struct win *w, const struct win_driver *d)
 {
@@ -424,17 +513,10 @@ install_storage (struct fix *f, struct win *w, const struct win_driver *d)
       hive_set_string (h, svc, "Group", "SCSI miniport", false, &w->log, &e) == -1 ||
       hive_set_string (h, svc, "ImagePath", image, true, &w->log, &e) == -1 ||
       hive_set_dword (h, params, "BusType", 1, &w->log, &e) == -1 ||
-      hive_set_dword (h, pnp, "5", 1, &w->log, &e) == -1)
+      hive_set_dword (h, pnp, "5", 1, &w->log, &e) == -1 ||
+      critical_device_db (w, name, ids, &e) == -1 ||
+      (hive_has_key (h, "DriverDatabase") && driver_db (w, name, ids, &e) == -1))
     return report_fail (f->r, "%s", e.msg), -1;
-  for (i = 0; ids[i]; i++) {
-    CLEANUP_FREE char *key = NULL;
-    if (asprintf (&key, "%s\\Control\\CriticalDeviceDatabase\\%s", w->controlset,
-                  ids[i]) == -1)
-      return report_fail (f->r, "out of memory"), -1;
-    if (hive_set_string (h, key, "ClassGUID", SCSI_ADAPTER_CLASS, false, &w->log, &e) == -1 ||
-        hive_set_string (h, key, "Service", name, false, &w->log, &e) == -1)
-      return report_fail (f->r, "%s", e.msg), -1;
-  }
   return 0;
 }
 

@@ -234,7 +234,7 @@ static int
 queue_ip (struct fix *f, struct win *w, struct fb *fb, const char *guid)
 {
   CLEANUP_FREE char *k4 = NULL, *k6 = NULL, *dns4 = NULL, *dns6 = NULL, *name = NULL;
-  CLEANUP_FREE char *what = NULL;
+  CLEANUP_FREE char *what = NULL, *dns4s = NULL, *dns6s = NULL;
   CLEANUP_FREE char **dns4v = NULL, **dns6v = NULL;
   char **addrs = NULL, **masks = NULL, **gws = NULL, *text;
   struct win_static_ip ip = { .guid = guid };
@@ -252,10 +252,11 @@ queue_ip (struct fix *f, struct win *w, struct fb *fb, const char *guid)
     goto out;
   masks = hive_get_multi (w->system, k4, "SubnetMask");
   gws = hive_get_multi (w->system, k4, "DefaultGateway");
-  if ((dns4 = hive_get_string (w->system, k4, "NameServer")))
-    dns4v = split_servers (dns4);
-  if ((dns6 = hive_get_string (w->system, k6, "NameServer")))
-    dns6v = split_servers (dns6);
+  /* Split copies: the values stay whole for the report. */
+  if ((dns4 = hive_get_string (w->system, k4, "NameServer")) && (dns4s = strdup (dns4)))
+    dns4v = split_servers (dns4s);
+  if ((dns6 = hive_get_string (w->system, k6, "NameServer")) && (dns6s = strdup (dns6)))
+    dns6v = split_servers (dns6s);
   if (!nic_mac (f, w, guid, ip.mac)) {
     report_warn (f->r, "the static IP %s of interface %s is not carried over: no "
                  "VMware NIC of domain.xml matches it", addrs[0], guid);
@@ -277,8 +278,8 @@ queue_ip (struct fix *f, struct win *w, struct fb *fb, const char *guid)
       asprintf (&what, "give the NIC %s the static IP of VMware's %s: %s/%s "
                 "gateway %s, DNS %s%s%s", ip.mac, guid, addrs[0],
                 masks && masks[0] ? masks[0] : "?",
-                gws && gws[0] ? gws[0] : "none", dns4 ? dns4 : "none",
-                dns6 ? ", IPv6 DNS " : "", dns6 ? dns6 : "") == -1) {
+                gws && gws[0] ? gws[0] : "none", dns4 && *dns4 ? dns4 : "none",
+                dns6 && *dns6 ? ", IPv6 DNS " : "", dns6 && *dns6 ? dns6 : "") == -1) {
     free (text);
     r = (report_fail (f->r, "out of memory"), -1);
     goto out;

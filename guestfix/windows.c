@@ -89,21 +89,38 @@ win_report_log (struct fix *f, struct win *w)
   memset (&w->log, 0, sizeof w->log);
 }
 
-/* A file system the guest cannot be written through. */
-static int
-check_bitlocker (struct fix *f)
+/* Whether DEV holds BitLocker's header (blkid's name for it).  Not
+ * list_filesystems: it leaves out what blkid calls a crypto device. */
+static bool
+is_bitlocker (struct fix *f, const char *dev)
 {
-  char **fs = guestfs_list_filesystems (f->g);
+  CLEANUP_FREE char *type = guestfs_vfs_type (f->g, dev);
+
+  return type && strcasecmp (type, "BitLocker") == 0;
+}
+
+int
+fix_refuse_bitlocker (struct fix *f)
+{
+  char **parts = guestfs_list_partitions (f->g), **devs = guestfs_list_devices (f->g);
+  const char *found = NULL;
   size_t i;
   int r = 0;
 
-  for (i = 0; fs && fs[i] && r == 0; i += 2)
-    if (strcasestr (fs[i + 1], "bitlocker"))
-      r = (report_fail (f->r, "%s is BitLocker-encrypted: v2vfs-fix cannot read "
-                        "or write it, so nothing was changed; turn BitLocker off in "
-                        "the guest (manage-bde -off C:) and export it again", fs[i]),
-           -1);
-  fix_free_strv (fs);
+  guestfs_push_error_handler (f->g, NULL, NULL);
+  for (i = 0; parts && parts[i] && !found; i++)
+    if (is_bitlocker (f, parts[i]))
+      found = parts[i];
+  for (i = 0; devs && devs[i] && !found; i++)
+    if (is_bitlocker (f, devs[i]))
+      found = devs[i];
+  guestfs_pop_error_handler (f->g);
+  if (found)
+    r = (report_fail (f->r, "%s is BitLocker-encrypted: v2vfs-fix cannot read or "
+                      "write it, so nothing was changed; turn BitLocker off in the "
+                      "guest (manage-bde -off C:) and export it again", found), -1);
+  fix_free_strv (parts);
+  fix_free_strv (devs);
   return r;
 }
 
@@ -229,7 +246,7 @@ inspect (struct fix *f, struct win *w)
   if (arch == NULL || strcmp (arch, "x86_64") != 0)
     return report_fail (r, "the guest is %s Windows: v2vfs-fix fixes x86-64 Windows",
                         arch ? arch : "unknown"), -1;
-  return check_bitlocker (f);
+  return fix_refuse_bitlocker (f);
 }
 
 /* Write back each hive that changed, after a copy of the original. */

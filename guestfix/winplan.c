@@ -91,26 +91,28 @@ winplan_os_dir (const struct win_version *v,
   return os_dirs[i].name;
 }
 
-bool
-winplan_safe (const char *s)
+/* Whether S is not empty, and holds only letters, digits and OTHERS. */
+static bool
+only (const char *s, const char *others)
 {
   if (*s == '\0')
     return false;
   for (; *s; s++)
-    if (!isalnum ((unsigned char) *s) && !strchr (".:-_{}/", *s))
+    if (!isalnum ((unsigned char) *s) && !strchr (others, *s))
       return false;
   return true;
 }
 
 bool
+winplan_safe (const char *s)
+{
+  return only (s, ".:-_{}/");
+}
+
+bool
 winplan_safe_path (const char *s)
 {
-  if (*s == '\0')
-    return false;
-  for (; *s; s++)
-    if (!isalnum ((unsigned char) *s) && !strchr (" .:-_()\\", *s))
-      return false;
-  return true;
+  return only (s, " .:-_()\\");
 }
 
 /* A growing script; lines end in CRLF. */
