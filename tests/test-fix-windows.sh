@@ -16,9 +16,9 @@
 #      1, one exact line, overlay untouched, domain.xml SATA); with
 #      --allow-unfixed the rest is done, and domain.xml says sata and e1000;
 #      a driver without a 2k19 directory comes from 2k16, as the report says;
-#   5. a hibernated guest is refused with one exact line, nothing written
-#      to the overlay's disk;
-#   6. so is a disk whose volume is BitLocker's;
+#   5. with vioscsi but no viostor, the disks go on virtio-scsi;
+#   6. a hibernated guest is refused with one exact line, nothing written
+#      to the overlay's disk; so is a disk whose volume is BitLocker's;
 #   7. the OVAs' sha256 never change.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
@@ -233,7 +233,23 @@ grep -q 'bus="sata"' mnt/domain.xml && grep -q '<model type="e1000"/>' mnt/domai
 echo "no storage driver: refused, overlay untouched; --allow-unfixed: sata and e1000; NetKVM from 2k16 for want of 2k19"
 v2vfs_unmount mnt
 
-# 5. Hibernated.
+# 5. vioscsi without viostor: the disks go on virtio-scsi.
+cp -a vw/virtio-win scsionly
+rm -rf scsionly/viostor
+v2vfs_mount --overlay "$d/ovl-scsi" def/winphony.ova mnt
+"$fix" --virtio-win "$d/scsionly" mnt > scsi.out 2> scsi.err ||
+    fail "v2vfs-fix with vioscsi only failed: $(cat scsi.out scsi.err)"
+has_lines scsi.out '  Result:    disks on virtio-scsi, NICs virtio-net'
+pull mnt scsi hives
+reg scsi/SYSTEM '\ControlSet002\Services\vioscsi' | grep -qxF '"Start"=dword:00000000' ||
+    fail "no boot-start vioscsi service"
+grep -q '<controller type="scsi" model="virtio-scsi"' mnt/domain.xml &&
+    grep -q 'bus="scsi"' mnt/domain.xml || fail "domain.xml is not on virtio-scsi: $(cat mnt/domain.xml)"
+virt-xml-validate mnt/domain.xml domain > /dev/null || fail "domain.xml (virtio-scsi) does not validate"
+echo "vioscsi only: the disks on virtio-scsi, vioscsi a boot-start service"
+v2vfs_unmount mnt
+
+# 6. Hibernated.
 v2vfs_mount --overlay "$d/ovl-hib" hib/winphony.ova mnt
 before=$(tree_sums ovl-hib)
 refused 'Fast Startup is on (HiberbootEnabled=1) and C:\hiberfil.sys exists: Windows may have shut down into hibernation, and writing to its disks is unsafe, so nothing was changed; in the guest, turn Fast Startup off (powercfg /h off), shut it down and export it again' \
@@ -243,7 +259,7 @@ refused 'Fast Startup is on (HiberbootEnabled=1) and C:\hiberfil.sys exists: Win
 echo "hibernated: refused, nothing written to the overlay's disk"
 v2vfs_unmount mnt
 
-# 6. A BitLocker volume: a disk whose one partition has BitLocker's
+# 7. A BitLocker volume: a disk whose one partition has BitLocker's
 # header and FVE metadata blocks, which blkid (in the appliance) names
 # BitLocker.  Inspection finds no OS on it; the fix says why.
 python3 - <<'PY'
