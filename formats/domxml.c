@@ -73,9 +73,34 @@ is_windows (const struct vm *vm)
                          strcasestr (vm->os_type, "windows"));
 }
 
-static int
-write_os (xmlTextWriterPtr w, const struct vm *vm)
+/* What the domain needs beyond the model's plain facts.  Windows wants
+ * the Hyper-V enlightenments and its clock in local time.  Windows'
+ * virtualization-based security needs nested virtualization, an IOMMU
+ * and secure boot (vSphere turns all three on with it); a source may
+ * also have the first two on their own. */
+struct wants {
+  bool windows, secure_boot, nested, iommu;
+};
+
+static struct wants
+wants_of (const struct vm *vm)
 {
+  return (struct wants) {
+    .windows = is_windows (vm),
+    /* Secure boot is UEFI's: a source that says BIOS keeps BIOS, which
+     * its disk was installed for. */
+    .secure_boot = vm->firmware == VM_FIRMWARE_EFI &&
+                   (vm->secure_boot || vm->vbs),
+    .nested = vm->nested_hv || vm->vbs,
+    .iommu = vm->viommu || vm->vbs,
+  };
+}
+
+static int
+write_os (xmlTextWriterPtr w, const struct vm *vm, const struct wants *x)
+{
+  const char *sb = x->secure_boot ? "yes" : "no";
+
   W_START ("os");
   if (vm->firmware == VM_FIRMWARE_EFI)
     W_ATTR ("firmware", "efi");
@@ -86,12 +111,11 @@ write_os (xmlTextWriterPtr w, const struct vm *vm)
   W_END ();
   if (vm->firmware == VM_FIRMWARE_EFI) {
     W_START ("firmware");
-    W_EMPTY2 ("feature", "enabled", vm->secure_boot ? "yes" : "no",
-              "name", "secure-boot");
-    if (vm->secure_boot)
+    W_EMPTY2 ("feature", "enabled", sb, "name", "secure-boot");
+    if (x->secure_boot)
       W_EMPTY2 ("feature", "enabled", "yes", "name", "enrolled-keys");
     W_END ();
-    if (vm->secure_boot)
+    if (x->secure_boot)
       W_EMPTY1 ("loader", "secure", "yes");
   }
   /* The boot disk is given by <boot order> on the first disk. */
@@ -100,21 +124,66 @@ write_os (xmlTextWriterPtr w, const struct vm *vm)
 }
 
 static int
-write_features (xmlTextWriterPtr w, const struct vm *vm)
+write_features (xmlTextWriterPtr w, const struct wants *x)
 {
   W_START ("features");
   W_EMPTY ("acpi");
   W_EMPTY ("apic");
-  if (is_windows (vm)) {
-    /* What Windows guests expect of a hypervisor, as virt-v2v sets it. */
+  if (x->windows) {
+    /* The Hyper-V enlightenments Windows uses when it finds them: it
+     * spins less on locks, and takes its timer and interrupt work
+     * through them rather than emulated hardware.  QEMU wants each
+     * one's dependencies: synic needs vpindex, and stimer needs synic
+     * and the Hyper-V clock, <timer name='hypervclock'> (QEMU commit
+     * c6861930, "hv-stimer requires hv-time and hv-synic").  Under TCG
+     * QEMU refuses vpindex ("kernel doesn't allow setting HyperV
+     * VP_INDEX"), so v2vfs-boot --accel tcg drops the three. */
     W_START ("hyperv");
     W_EMPTY1 ("relaxed", "state", "on");
     W_EMPTY1 ("vapic", "state", "on");
     W_EMPTY2 ("spinlocks", "state", "on", "retries", "8191");
+    W_EMPTY1 ("vpindex", "state", "on");
+    W_EMPTY1 ("synic", "state", "on");
+    W_EMPTY1 ("stimer", "state", "on");
     W_END ();
   }
-  if (vm->secure_boot)
+  if (x->secure_boot)
     W_EMPTY1 ("smm", "state", "on");
+  /* The IOMMU remaps interrupts, as VMware's virtual VT-d does, and
+   * libvirt allows that only with QEMU's own I/O APIC. */
+  if (x->iommu)
+    W_EMPTY1 ("ioapic", "driver", "qemu");
+  W_END ();
+  return 0;
+}
+
+/* Nested virtualization gives the guest the host's CPU as it is, with
+ * VT-x or AMD-V, whichever the host has: <feature name='vmx'> would need
+ * a named CPU model and fail on an AMD host. */
+static int
+write_cpu (xmlTextWriterPtr w, const struct vm *vm, const struct wants *x)
+{
+  W_START ("cpu");
+  if (x->nested)
+    W_ATTR ("mode", "host-passthrough");
+  W_START ("topology");
+  W_ATTR ("sockets", "%u", vm->vcpus / vm->cores_per_socket);
+  W_ATTR ("dies", "1");
+  W_ATTR ("cores", "%u", vm->cores_per_socket);
+  W_ATTR ("threads", "1");
+  W_END ();
+  W_END ();
+  return 0;
+}
+
+/* Windows keeps the hardware clock in local time. */
+static int
+write_clock (xmlTextWriterPtr w, const struct wants *x)
+{
+  W_START ("clock");
+  W_ATTR ("offset", x->windows ? "localtime" : "utc");
+  if (x->windows)
+    W_EMPTY2 ("timer", "name", "hypervclock", "present", "yes");
   W_END ();
   return 0;
 }
@@ -143,11 +212,17 @@ static int
 write_disks (xmlTextWriterPtr w, const struct vm *vm,
              const struct domxml_opts *o)
 {
+  static const struct { const char *prefix, *bus; } buses[] = {
+    [DOMXML_DISK_SATA] = { "sd", "sata" },
+    [DOMXML_DISK_VIRTIO_BLK] = { "vd", "virtio" },
+    [DOMXML_DISK_VIRTIO_SCSI] = { "sd", "scsi" },
+  };
+  const char *prefix = buses[o->disk_bus].prefix, *bus = buses[o->disk_bus].bus;
   size_t i;
 
   for (i = 0; i < vm->n_disks; i++) {
     char dev[16];
-    disk_target (dev, sizeof dev, o->virtio_blk ? "vd" : "sd", i);
+    disk_target (dev, sizeof dev, prefix, i);
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "disk");
@@ -157,25 +232,31 @@ write_disks (xmlTextWriterPtr w, const struct vm *vm,
     /* The file is on a FUSE mount: libvirt must not chown or label it. */
     W_EMPTY2 ("seclabel", "model", "dac", "relabel", "no");
     W_END ();
-    W_EMPTY2 ("target", "dev", dev, "bus", o->virtio_blk ? "virtio" : "sata");
+    W_EMPTY2 ("target", "dev", dev, "bus", bus);
     if (i == 0)
       W_EMPTY1 ("boot", "order", "1");
     W_END ();
   }
+  /* Named, or libvirt adds its default SCSI controller (lsilogic on
+   * x86), which is not what vioscsi drives. */
+  if (o->disk_bus == DOMXML_DISK_VIRTIO_SCSI && vm->n_disks > 0)
+    W_EMPTY2 ("controller", "type", "scsi", "model", "virtio-scsi");
   return 0;
 }
 
 /* Empty CD drives after the disks, on SATA like them until the guest is
- * fixed (virtio has no CD-ROMs: then SATA too). */
+ * fixed (virtio-blk has no CD-ROMs: SATA then too, named from sda, as
+ * the disks are vda...). */
 static int
 write_cdroms (xmlTextWriterPtr w, const struct vm *vm,
               const struct domxml_opts *o)
 {
+  size_t first = o->disk_bus == DOMXML_DISK_VIRTIO_BLK ? 0 : vm->n_disks;
   unsigned i;
 
   for (i = 0; i < vm->n_cdroms; i++) {
     char dev[16];
-    disk_target (dev, sizeof dev, "sd", (o->virtio_blk ? 0 : vm->n_disks) + i);
+    disk_target (dev, sizeof dev, "sd", first + i);
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "cdrom");
@@ -213,10 +294,34 @@ write_nics (xmlTextWriterPtr w, const struct vm *vm,
   return 0;
 }
 
+/* A TPM 2.0 for a source with a vTPM: a new one, emulated by swtpm.
+ * What the source's vTPM held (BitLocker's keys among it) stays behind.
+ * And the IOMMU, Intel's model, which QEMU emulates on any host. */
+static int
+write_security (xmlTextWriterPtr w, const struct vm *vm,
+                const struct wants *x)
+{
+  if (vm->vtpm) {
+    W_START ("tpm");
+    W_ATTR ("model", "tpm-crb");
+    W_EMPTY2 ("backend", "type", "emulator", "version", "2.0");
+    W_END ();
+  }
+  if (x->iommu) {
+    W_START ("iommu");
+    W_ATTR ("model", "intel");
+    W_EMPTY1 ("driver", "intremap", "on");
+    W_END ();
+  }
+  return 0;
+}
+
 static int
 write_domain (xmlTextWriterPtr w, const struct vm *vm,
               const struct domxml_opts *o)
 {
+  const struct wants x = wants_of (vm);
+
   W_CHECK (xmlTextWriterStartDocument (w, NULL, NULL, NULL));
   W_START ("domain");
   W_ATTR ("type", "kvm");
@@ -228,18 +333,10 @@ write_domain (xmlTextWriterPtr w, const struct vm *vm,
   W_TEXT ("%" PRIu64, (vm->memory + 1023) / 1024);
   W_END ();
   W_LEAF ("vcpu", "%u", vm->vcpus);
-  W_CHECK (write_os (w, vm));
-  W_CHECK (write_features (w, vm));
-  W_START ("cpu");
-  W_START ("topology");
-  W_ATTR ("sockets", "%u", vm->vcpus / vm->cores_per_socket);
-  W_ATTR ("dies", "1");
-  W_ATTR ("cores", "%u", vm->cores_per_socket);
-  W_ATTR ("threads", "1");
-  W_END ();
-  W_END ();
-  /* Windows keeps the hardware clock in local time. */
-  W_EMPTY1 ("clock", "offset", is_windows (vm) ? "localtime" : "utc");
+  W_CHECK (write_os (w, vm, &x));
+  W_CHECK (write_features (w, &x));
+  W_CHECK (write_cpu (w, vm, &x));
+  W_CHECK (write_clock (w, &x));
   W_LEAF ("on_poweroff", "destroy");
   W_LEAF ("on_reboot", "restart");
   W_LEAF ("on_crash", "destroy");
@@ -265,6 +362,7 @@ write_domain (xmlTextWriterPtr w, const struct vm *vm,
   W_START ("video");
   W_EMPTY1 ("model", "type", "vga");
   W_END ();
+  W_CHECK (write_security (w, vm, &x));
   W_END ();                      /* devices */
   W_END ();                      /* domain */
   W_CHECK (xmlTextWriterEndDocument (w));

@@ -25,6 +25,15 @@ struct domxml_net_map {
   bool bridge;
 };
 
+/* The bus of the disks.  SATA until the guest fix says the guest has a
+ * virtio driver: every x86 OS can boot from SATA without one.  A Windows
+ * guest may get only vioscsi, hence virtio-scsi beside virtio-blk. */
+enum domxml_disk_bus {
+  DOMXML_DISK_SATA,
+  DOMXML_DISK_VIRTIO_BLK,
+  DOMXML_DISK_VIRTIO_SCSI,
+};
+
 struct domxml_opts {
   /* The path of each source disk (vm_disk.disk indexes it): absolute
    * paths into the mount, disks/NAME.raw. */
@@ -32,10 +41,10 @@ struct domxml_opts {
   size_t n_disk_paths;
   const struct domxml_net_map *maps;
   size_t n_maps;
-  /* The guest has virtio drivers (the guest fix ran and said so):
-   * virtio-blk disks, virtio-net NICs.  Otherwise SATA disks and e1000
-   * NICs, which every x86 OS can boot from without drivers. */
-  bool virtio_blk, virtio_net;
+  enum domxml_disk_bus disk_bus;
+  /* virtio-net NICs once the guest has the driver (the guest fix said
+   * so); e1000 before, which every x86 OS has a driver for. */
+  bool virtio_net;
 };
 
 /* Parse one --network-map value ("FROM=TO", "FROM=network:TO") into M

@@ -38,22 +38,53 @@ fixreport_is_name (const char *name)
   return true;
 }
 
-/* RESULT's KEY must be one of the two models; VIRTIO says which. */
+/* The values of result.disk_bus and result.nic_model, each with what it
+ * means, in the order the error message lists them. */
+struct choice {
+  const char *name;
+  int value;
+};
+
+static const struct choice disk_buses[] = {
+  { "virtio", DOMXML_DISK_VIRTIO_BLK },
+  { "virtio-scsi", DOMXML_DISK_VIRTIO_SCSI },
+  { "sata", DOMXML_DISK_SATA },
+};
+static const struct choice nic_models[] = {
+  { "virtio", true }, { "e1000", false },
+};
+
+const char *
+fixreport_disk_bus_name (enum domxml_disk_bus bus)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof disk_buses / sizeof *disk_buses; i++)
+    if (disk_buses[i].value == (int) bus)
+      return disk_buses[i].name;
+  return "sata";
+}
+
+/* RESULT's KEY must name one of the N CHOICES; *VALUE is its value. */
 static int
-model (const struct json *result, const char *key, const char *other,
-       bool *virtio, const char *path, struct v2_error *e)
+choose (const struct json *result, const char *key, const struct choice *c,
+        size_t n, int *value, const char *path, struct v2_error *e)
 {
   const char *v = json_get_str (result, key);
+  char names[128] = "";
+  size_t i, len = 0;
 
-  if (v && strcmp (v, "virtio") == 0)
-    *virtio = true;
-  else if (v && strcmp (v, other) == 0)
-    *virtio = false;
-  else
-    return v2_err (e, EINVAL, "%s: result.%s is %s%s%s, not \"virtio\" or \"%s\"",
-                   path, key, v ? "\"" : "", v ? v : "missing", v ? "\"" : "",
-                   other);
-  return 0;
+  for (i = 0; v && i < n; i++)
+    if (strcmp (v, c[i].name) == 0) {
+      *value = c[i].value;
+      return 0;
+    }
+  for (i = 0; i < n && len < sizeof names; i++)
+    len += (size_t) snprintf (names + len, sizeof names - len, "%s\"%s\"",
+                              i == 0 ? "" : i + 1 < n ? ", " : " or ",
+                              c[i].name);
+  return v2_err (e, EINVAL, "%s: result.%s is %s%s%s, not %s", path, key,
+                 v ? "\"" : "", v ? v : "missing", v ? "\"" : "", names);
 }
 
 int
@@ -65,7 +96,7 @@ fixreport_read (const char *path, struct fixreport_result *r,
   struct json *j;
   const struct json *result;
   const char *format;
-  int ret = -1;
+  int ret = -1, bus, net;
 
   memset (r, 0, sizeof *r);
   if (text == NULL && errno == ENOENT)
@@ -86,9 +117,13 @@ fixreport_read (const char *path, struct fixreport_result *r,
     v2_err (e, EINVAL, "%s: the report has no result", path);
     goto out;
   }
-  if (model (result, "disk_bus", "sata", &r->virtio_blk, path, e) == -1 ||
-      model (result, "nic_model", "e1000", &r->virtio_net, path, e) == -1)
+  if (choose (result, "disk_bus", disk_buses,
+              sizeof disk_buses / sizeof *disk_buses, &bus, path, e) == -1 ||
+      choose (result, "nic_model", nic_models,
+              sizeof nic_models / sizeof *nic_models, &net, path, e) == -1)
     goto out;
+  r->disk_bus = (enum domxml_disk_bus) bus;
+  r->virtio_net = net;
   r->fixed = true;
   ret = 0;
  out:

@@ -11,14 +11,19 @@
  * DIR/guestfix-vmN.json (N from 1, in the OVF's order) for each VM of a
  * collection.  Its top level:
  *   { "format": FIXREPORT_FORMAT, "vm": NAME,
- *     "result": { "disk_bus": "virtio"|"sata", "nic_model": "virtio"|"e1000" },
- *     "runs": [ the report of each run, oldest first ] } */
+ *     "result": { "disk_bus": "virtio"|"virtio-scsi"|"sata",
+ *                 "nic_model": "virtio"|"e1000" },
+ *     "runs": [ the report of each run, oldest first ] }
+ * disk_bus "virtio" is virtio-blk; "virtio-scsi" is for a guest that has
+ * a virtio-scsi driver but no virtio-blk one (a Windows guest that got
+ * vioscsi only). */
 #ifndef V2V_FIXREPORT_H
 #define V2V_FIXREPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "domxml.h"
 #include "error.h"
 
 #define FIXREPORT_FORMAT "v2vfs-fix report 1"
@@ -29,9 +34,13 @@
 
 struct fixreport_result {
   bool fixed;                    /* a report with a result exists */
-  bool virtio_blk;               /* the disks go on virtio-blk */
+  enum domxml_disk_bus disk_bus; /* result.disk_bus */
   bool virtio_net;               /* the NICs are virtio-net */
 };
+
+/* result.disk_bus's value for BUS ("sata", "virtio", "virtio-scsi"):
+ * what v2vfs-fix writes and fixreport_read takes back. */
+const char *fixreport_disk_bus_name (enum domxml_disk_bus bus);
 
 /* The report's path for VM (0-based) of N_VMS in overlay DIR; the
  * caller frees it.  NULL on ENOMEM. */

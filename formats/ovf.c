@@ -398,6 +398,14 @@ parse_item (const struct ovf *o, const xmlNode *it,
     return v2_err (e, EINVAL, "%s: Item at line %d: ResourceType is not a "
                    "number", name, it->line);
   switch (rt) {
+  case 1:                        /* other: vSphere's vTPM is one */
+    /* <rasd:ResourceSubType>vmware.vtpm</rasd:ResourceSubType>, as
+     * vSphere exports it and govmomi's ovf package names it
+     * (ResourceSubTypeVTPM). */
+    res = field (it, "ResourceSubType");
+    if (res && strcasecmp (res, "vmware.vtpm") == 0)
+      vm->vtpm = true;
+    return 0;
   case 3:                        /* processors */
     q = field_number (it, "VirtualQuantity");
     if (q < 1 || q > VM_MAX_VCPUS)
@@ -470,12 +478,20 @@ parse_item (const struct ovf *o, const xmlNode *it,
   }
 }
 
-/* vmw:Config key/value pairs of the hardware section: firmware and
- * secure boot. */
+/* vmw:Config key/value pairs of the hardware section: the firmware,
+ * and the switches, spelled as vSphere 7 and 8 export them (the names
+ * of VirtualMachineConfigSpec and its VirtualMachineFlagInfo "flags"). */
 static void
 parse_vmw_config (const xmlNode *vhs, struct vm *vm)
 {
+  const struct { const char *key; bool *on; } switches[] = {
+    { "bootOptions.efiSecureBootEnabled", &vm->secure_boot },
+    { "flags.vbsEnabled", &vm->vbs },
+    { "nestedHVEnabled", &vm->nested_hv },
+    { "flags.vvtdEnabled", &vm->viommu },
+  };
   const xmlNode *n;
+  size_t i;
 
   for (n = vhs->children; n; n = n->next) {
     CLEANUP_FREE char *key = NULL, *value = NULL;
@@ -485,8 +501,9 @@ parse_vmw_config (const xmlNode *vhs, struct vm *vm)
     if (strcmp (key, "firmware") == 0)
       vm->firmware = strcasecmp (value, "efi") == 0 ? VM_FIRMWARE_EFI
                                                     : VM_FIRMWARE_BIOS;
-    else if (strcmp (key, "bootOptions.efiSecureBootEnabled") == 0)
-      vm->secure_boot = strcasecmp (value, "true") == 0;
+    for (i = 0; i < sizeof switches / sizeof *switches; i++)
+      if (strcmp (key, switches[i].key) == 0)
+        *switches[i].on = strcasecmp (value, "true") == 0;
   }
 }
 
@@ -695,11 +712,9 @@ ovf_parse (const char *xml, size_t len, const char *name, struct ovf *o,
       goto out;
     }
   }
-  if (o->n_disks == 0) {
-    v2_err (e, EINVAL, "%s: no DiskSection/Disk: the OVF describes no disks",
-            name);
-    goto out;
-  }
+  /* No disks is no error: a VM may have none (exports of VMs with
+   * virtualization-based security often come so), and its mount still
+   * has a domain.xml, with an empty disks/. */
   if (parse_systems (o, env, name, 0, e) == -1)
     goto out;
   if (o->n_vms == 0) {

@@ -35,6 +35,13 @@ struct vm {
   uint64_t memory;               /* bytes */
   enum vm_firmware firmware;
   bool secure_boot;
+  bool vtpm;                     /* a virtual TPM (VMware's is TPM 2.0) */
+  /* Windows virtualization-based security as vSphere configures it: VBS
+   * itself, and what it needs of the virtual hardware, each of which a
+   * source may also have on its own. */
+  bool vbs;                      /* VBS is on */
+  bool nested_hv;                /* VT-x/AMD-V is exposed to the guest */
+  bool viommu;                   /* a virtual IOMMU (VMware's "vvtd") */
   char *os_type;                 /* vmw:osType, guestOS, vbox OSType; or NULL */
   size_t n_disks, n_nics;
   unsigned n_cdroms;             /* CD/DVD drives: libvirt gets them empty */

@@ -365,9 +365,19 @@ int
 vmx_parse (const char *text, size_t len, const char *name, struct vmx *v,
            struct v2_error *e)
 {
+  /* The switches for a vTPM and for virtualization-based security, as
+   * vSphere and Workstation write them: VBS itself, then "Expose
+   * hardware assisted virtualization" and "Enable IOMMU". */
+  const struct { const char *key; bool *on; } switches[] = {
+    { "vtpm.present", &v->vm.vtpm },
+    { "windows.vbs.enabled", &v->vm.vbs },
+    { "vhv.enable", &v->vm.nested_hv },
+    { "vvtd.enable", &v->vm.viommu },
+  };
   struct entries es;
   const char *s, *base;
   uint64_t x;
+  size_t i;
   int r = -1;
 
   memset (v, 0, sizeof *v);
@@ -403,17 +413,15 @@ vmx_parse (const char *text, size_t len, const char *name, struct vmx *v,
                                                   : VM_FIRMWARE_BIOS;
   v->vm.secure_boot = v->vm.firmware == VM_FIRMWARE_EFI &&
     is_true (value (&es, "uefi.secureboot.enabled"));
+  for (i = 0; i < sizeof switches / sizeof *switches; i++)
+    *switches[i].on = is_true (value (&es, "%s", switches[i].key));
   if ((s = value (&es, "guestos")) && (v->vm.os_type = strdup (s)) == NULL) {
     v2_err (e, ENOMEM, "out of memory");
     goto out;
   }
   if (find_disks (&es, v, e) == -1 || find_nics (&es, v, e) == -1)
     goto out;
-  if (v->n_files == 0) {
-    v2_err (e, EINVAL, "%s: no hard disk is present (scsiN:M, sataN:M, "
-            "nvmeN:M or ideN:M with a .vmdk fileName)", name);
-    goto out;
-  }
+  /* A VM with no hard disk present is no error: see ovf.c. */
   if (vm_finish (&v->vm) == -1) {
     v2_err (e, errno, "%s: %s", name, errno == ENOMEM ? "out of memory" :
             "impossible CPU or memory values");

@@ -155,6 +155,18 @@ child_elem (xmlNode *n, const char *name)
   return NULL;
 }
 
+/* Remove every child of N named NAME. */
+static void
+drop_children (xmlNode *n, const char *name)
+{
+  xmlNode *c;
+
+  while ((c = child_elem (n, name)) != NULL) {
+    xmlUnlinkNode (c);
+    xmlFreeNode (c);
+  }
+}
+
 /* Can libvirt's qemu user open VIEW?  The test domain only reads it, so
  * a view it cannot read is an error.  One it cannot write is the trap
  * of a domain started from domain.xml itself, which opens its disks for
@@ -215,10 +227,7 @@ layer_disk (struct boot *b, xmlNode *disk)
   xmlSetProp (src, BAD_CAST "file", BAD_CAST layer);
   /* libvirt labels the layer for qemu as usual; the seclabel moves to
    * the view, below. */
-  while ((n = child_elem (src, "seclabel")) != NULL) {
-    xmlUnlinkNode (n);
-    xmlFreeNode (n);
-  }
+  drop_children (src, "seclabel");
   if (drv)
     xmlSetProp (drv, BAD_CAST "type", BAD_CAST "qcow2");
   bs = xmlNewChild (disk, NULL, BAD_CAST "backingStore", NULL);
@@ -248,8 +257,33 @@ isolate_nic (xmlNode *nic)
   }
 }
 
+/* What TCG cannot do, taken out of a domain.xml written for KVM (tried
+ * with libvirt 9.0 and QEMU 7.2, type qemu):
+ *   - Hyper-V's vpindex: QEMU stops with "kernel doesn't allow setting
+ *     HyperV VP_INDEX", and synic and stimer need it.  relaxed, vapic,
+ *     spinlocks and the hypervclock timer start;
+ *   - <cpu mode='host-passthrough'> (nested virtualization): libvirt
+ *     refuses it for a qemu domain, and TCG has no VT-x to pass.  The
+ *     topology stays.
+ * The IOMMU, SMM and secure boot work under TCG, only slower. */
+static void
+tcg_only (xmlNode *dom)
+{
+  static const char *const hyperv_kvm_only[] = { "vpindex", "synic", "stimer" };
+  xmlNode *hv = child_elem (child_elem (dom, "features"), "hyperv");
+  xmlNode *cpu = child_elem (dom, "cpu");
+  xmlChar *mode = cpu ? xmlGetProp (cpu, BAD_CAST "mode") : NULL;
+  size_t i;
+
+  for (i = 0; i < sizeof hyperv_kvm_only / sizeof *hyperv_kvm_only; i++)
+    drop_children (hv, hyperv_kvm_only[i]);
+  if (mode && strcmp ((const char *) mode, "host-passthrough") == 0)
+    xmlUnsetProp (cpu, BAD_CAST "mode");
+  xmlFree (mode);
+}
+
 /* The test domain's XML: DOMXML with layers, its own name, and type
- * qemu (TCG) when there is no KVM. */
+ * qemu (TCG), without what TCG cannot do, when there is no KVM. */
 static char *
 test_domain (struct boot *b, const char *domxml, size_t len)
 {
@@ -265,8 +299,10 @@ test_domain (struct boot *b, const char *domxml, size_t len)
     fprintf (stderr, "v2vfs-boot: domain.xml: not a libvirt domain\n");
     goto out;
   }
-  if (b->tcg)
+  if (b->tcg) {
     xmlSetProp (dom, BAD_CAST "type", BAD_CAST "qemu");
+    tcg_only (dom);
+  }
   if ((name = child_elem (dom, "name")) != NULL) {
     xmlChar *old = xmlNodeGetContent (name);
     CLEANUP_FREE char *nn = NULL;

@@ -198,7 +198,7 @@ domain_text (const struct fs *fs, size_t vm, const struct fixreport_result *fix,
   const struct domxml_opts o = {
     .disk_paths = fs->disk_paths, .n_disk_paths = fs->bundle->n_disks,
     .maps = fs->maps, .n_maps = fs->n_maps,
-    .virtio_blk = fix->virtio_blk, .virtio_net = fix->virtio_net,
+    .disk_bus = fix->disk_bus, .virtio_net = fix->virtio_net,
   };
   struct fs_text *t = calloc (1, sizeof *t);
 

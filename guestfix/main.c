@@ -460,9 +460,9 @@ main (int argc, char **argv)
    * failed, what was there before if it changed nothing, else the
    * drivers every guest has (the guest may be half fixed). */
   if (r.error) {
-    r.virtio_blk = !report_changed (&r) && before.virtio_blk;
+    r.virtio_blk = !report_changed (&r) && before.disk_bus == DOMXML_DISK_VIRTIO_BLK;
+    r.virtio_scsi = !report_changed (&r) && before.disk_bus == DOMXML_DISK_VIRTIO_SCSI;
     r.virtio_net = !report_changed (&r) && before.virtio_net;
-    r.virtio_scsi = false;
   }
   if (!dry_run) {
     struct report_result res = { r.virtio_blk, r.virtio_scsi, r.virtio_net };

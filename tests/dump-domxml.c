@@ -32,17 +32,20 @@ main (int argc, char **argv)
   FILE *f;
   long len;
   int r = 1, a;
-  bool virtio_blk = false, virtio_net = false;
+  enum domxml_disk_bus disk_bus = DOMXML_DISK_SATA;
+  bool virtio_net = false;
 
   if (argc < 3) {
     fprintf (stderr, "usage: dump-domxml FILE.ovf MOUNTPOINT [--network-map MAP]... "
-             "[--virtio blk|net|blk,net]\n");
+             "[--virtio blk|scsi|net|blk,net|scsi,net]\n");
     return 2;
   }
   for (a = 3; a + 1 < argc && n_maps < 8; a += 2) {
     if (strcmp (argv[a], "--virtio") == 0) {
       /* As a guest-fix report's result would set it. */
-      virtio_blk = strstr (argv[a + 1], "blk") != NULL;
+      disk_bus = strstr (argv[a + 1], "blk") ? DOMXML_DISK_VIRTIO_BLK :
+                 strstr (argv[a + 1], "scsi") ? DOMXML_DISK_VIRTIO_SCSI :
+                 DOMXML_DISK_SATA;
       virtio_net = strstr (argv[a + 1], "net") != NULL;
       continue;
     }
@@ -88,7 +91,7 @@ main (int argc, char **argv)
   for (i = 0; paths && i < o.n_vms; i++) {
     struct domxml_opts opts = { .disk_paths = paths, .n_disk_paths = n_paths,
                                 .maps = maps, .n_maps = n_maps,
-                                .virtio_blk = virtio_blk,
+                                .disk_bus = disk_bus,
                                 .virtio_net = virtio_net };
     CLEANUP_FREE char *dom = domxml_generate (&o.vms[i], &opts, &e);
     if (dom == NULL) {

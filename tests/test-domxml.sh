@@ -105,8 +105,11 @@ broken_vmx "line 7: not a \`key = \"value\"\` line: 'displayName app'" \
     's|^displayName = .*|displayName app|'
 broken_vmx "neither config.version nor virtualHW.version: not a .vmx file" \
     '/config.version\|virtualHW.version/d'
-broken_vmx "no hard disk is present (scsiN:M, sataN:M, nvmeN:M or ideN:M with a .vmdk fileName)" \
-    's|^\(s[a-z]*0:[0-9]\.present\) = "TRUE"|\1 = "FALSE"|'
+# With no disk present the VM is still one: a domain with no disk.
+sed 's|^\(s[a-z]*0:[0-9]\.present\) = "TRUE"|\1 = "FALSE"|' "$good_vmx" > "$d/nodisk.vmx"
+"$dump" "$d/nodisk.vmx" /mnt/vm > "$d/nodisk.xml"
+grep -q "<name>app &quot;prod&quot; 01</name>" "$d/nodisk.xml" && ! grep -q "<source file=" "$d/nodisk.xml" ||
+    fail "a .vmx with no disk present: $(cat "$d/nodisk.xml")"
 # libvirt refuses a '/' in a domain name.
 sed 's|displayName = .*|displayName = "web/01"|' "$good_vmx" > "$d/slash.vmx"
 "$dump" "$d/slash.vmx" /mnt/vm | grep -q "<name>web_01</name>" ||
@@ -116,4 +119,4 @@ sed 's|displayName = .*|displayName = "web/01"|' "$good_vmx" > "$d/slash.vmx"
 sed "s|displayName = .*|displayName = \"web$(printf '\t')01\"|" "$good_vmx" > "$d/tab.vmx"
 "$dump" "$d/tab.vmx" /mnt/vm | grep -q "<name>web_01</name>" ||
     fail "a tab in the name was kept"
-echo "broken descriptors: exact errors; a bad MAC is dropped; '/' leaves names"
+echo "broken descriptors: exact errors; a bad MAC is dropped; '/' leaves names; no disk is no error"

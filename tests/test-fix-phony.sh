@@ -247,7 +247,7 @@ echo "remount: still virtio; $(cat discard.out); domain.xml SATA again"
 # offset, and mounts nothing.
 printf '{"format": "v2vfs-fix report 1", "result": {"disk_bus": "ide", "nic_model": "virtio"}}\n' \
     > ovl/guestfix.json
-expect_refused "v2vfs: $d/ovl/guestfix.json: result.disk_bus is \"ide\", not \"virtio\" or \"sata\"" \
+expect_refused "v2vfs: $d/ovl/guestfix.json: result.disk_bus is \"ide\", not \"virtio\", \"virtio-scsi\" or \"sata\"" \
     "$d/mnt" ok timeout 60 "$V2VFS" --overlay "$d/ovl" ok/phony.ova "$d/mnt"
 printf '{"format": "v2vfs-fix report 1", "result": {' > ovl/guestfix.json
 expect_refused "v2vfs: $d/ovl/guestfix.json: JSON at offset 44: expected a key" \

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,8 +459,9 @@ test_ovf_refused (void)
       "x.ovf: DOCTYPE at line 2: refused (entities and DTDs are not allowed)" },
     { "<Envelope xmlns=\"urn:other\"/>", "x.ovf: the root element is not an OVF "
       "Envelope" },
+    /* No disks is fine (test_vm_switches), no VM is not. */
     { "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\"/>",
-      "x.ovf: no DiskSection/Disk: the OVF describes no disks" },
+      "x.ovf: no VirtualSystem: the OVF describes no VM" },
     { "<ovf:Envelope xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">"
       "<ovf:DiskSection><ovf:Disk ovf:diskId=\"d\" ovf:capacity=\"1\" "
       "ovf:fileRef=\"nope\"/></ovf:DiskSection></ovf:Envelope>",
@@ -590,6 +592,85 @@ test_vmx_many_lines (void)
   vmx_free (&v);
 }
 
+/* ---- The model's switches ---------------------------------------------- */
+
+#define OVF_HEAD "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" " \
+  "xmlns:rasd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/" \
+  "CIM_ResourceAllocationSettingData\" " \
+  "xmlns:vmw=\"http://www.vmware.com/schema/ovf\"><VirtualSystem>" \
+  "<Name>vm</Name><VirtualHardwareSection>"
+#define OVF_TAIL "</VirtualHardwareSection></VirtualSystem></Envelope>"
+#define OVF_ITEM(type, sub) "<Item><rasd:ResourceSubType>" sub \
+  "</rasd:ResourceSubType><rasd:ResourceType>" type "</rasd:ResourceType></Item>"
+#define OVF_CONFIG(key, value) \
+  "<vmw:Config vmw:key=\"" key "\" vmw:value=\"" value "\"/>"
+#define VMX_HEAD "config.version = \"8\"\nvirtualHW.version = \"21\"\n"
+
+/* A vTPM and the switches of virtualization-based security, as vSphere
+ * writes them into an OVF and a .vmx; each case has no disk, which is
+ * no error. */
+static void
+test_vm_switches (void)
+{
+  static const struct {
+    const char *text;            /* an OVF (it starts with '<') or a .vmx */
+    bool vtpm, vbs, nested_hv, viommu;
+  } cases[] = {
+    { OVF_HEAD OVF_TAIL, false, false, false, false },
+    { OVF_HEAD OVF_ITEM ("1", "vmware.vtpm") OVF_TAIL, true, false, false, false },
+    /* Only an Item of type 1 (Other) is the vTPM. */
+    { OVF_HEAD OVF_ITEM ("10", "vmware.vtpm") OVF_TAIL, false, false, false, false },
+    { OVF_HEAD OVF_ITEM ("1", "vmware.vmci") OVF_TAIL, false, false, false, false },
+    { OVF_HEAD OVF_CONFIG ("flags.vbsEnabled", "true")
+      OVF_CONFIG ("nestedHVEnabled", "true")
+      OVF_CONFIG ("flags.vvtdEnabled", "true") OVF_TAIL,
+      false, true, true, true },
+    { OVF_HEAD OVF_CONFIG ("nestedHVEnabled", "true") OVF_TAIL,
+      false, false, true, false },
+    { OVF_HEAD OVF_CONFIG ("flags.vbsEnabled", "false")
+      OVF_CONFIG ("nestedHVEnabled", "false")
+      OVF_CONFIG ("flags.vvtdEnabled", "false") OVF_TAIL,
+      false, false, false, false },
+    /* Keys are exact: these are not what vSphere writes. */
+    { OVF_HEAD OVF_CONFIG ("vbsEnabled", "true")
+      OVF_CONFIG ("vvtdEnabled", "true") OVF_TAIL,
+      false, false, false, false },
+    { VMX_HEAD "vtpm.present = \"TRUE\"\n", true, false, false, false },
+    { VMX_HEAD "vtpm.present = \"FALSE\"\n", false, false, false, false },
+    { VMX_HEAD "windows.vbs.enabled = \"TRUE\"\nvhv.enable = \"TRUE\"\n"
+      "vvtd.enable = \"true\"\n", false, true, true, true },
+    { VMX_HEAD "VVTD.Enable = \"TRUE\"\n", false, false, false, true },
+    /* A disk that is not present leaves none. */
+    { VMX_HEAD "scsi0.present = \"TRUE\"\nscsi0:0.present = \"FALSE\"\n"
+      "scsi0:0.fileName = \"d.vmdk\"\n", false, false, false, false },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const char *t = cases[i].text;
+    struct v2_error e = { 0 };
+    struct ovf o = { 0 };
+    struct vmx v = { 0 };
+    const struct vm *vm;
+    int r = t[0] == '<' ? ovf_parse (t, strlen (t), "x.ovf", &o, &e)
+                        : vmx_parse (t, strlen (t), "x.vmx", &v, &e);
+
+    CHECK (r == 0, "case %zu: %s", i, e.msg);
+    if (r == -1)
+      continue;
+    vm = t[0] == '<' ? &o.vms[0] : &v.vm;
+    CHECK ((t[0] == '<' ? o.n_vms : 1) == 1 && vm->n_disks == 0,
+           "case %zu: %zu disks", i, vm->n_disks);
+    CHECK (vm->vtpm == cases[i].vtpm && vm->vbs == cases[i].vbs &&
+           vm->nested_hv == cases[i].nested_hv &&
+           vm->viommu == cases[i].viommu,
+           "case %zu: vtpm %d vbs %d nested_hv %d viommu %d", i, vm->vtpm,
+           vm->vbs, vm->nested_hv, vm->viommu);
+    ovf_free (&o);
+    vmx_free (&v);
+  }
+}
+
 int
 main (void)
 {
@@ -603,5 +684,6 @@ main (void)
   test_ovf_refused ();
   test_names ();
   test_vmx_many_lines ();
+  test_vm_switches ();
   return unit_report ("unit-formats");
 }

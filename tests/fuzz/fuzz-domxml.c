@@ -111,7 +111,8 @@ generate (const struct vm *vm, char **paths, size_t n_paths, uint8_t flags)
   };
   struct domxml_opts o = {
     .disk_paths = paths, .n_disk_paths = n_paths, .maps = maps, .n_maps = 2,
-    .virtio_blk = flags & 1, .virtio_net = flags & 2,
+    .disk_bus = (enum domxml_disk_bus) ((flags & 3) % 3),
+    .virtio_net = flags & 4,
   };
   struct v2_error e = { 0 };
   CLEANUP_FREE char *xml = domxml_generate (vm, &o, &e);
