@@ -170,7 +170,9 @@ tr -d '\r' < one/tools.cmd | grep -qxF 'msiexec /x {A3F6B7C2-4D81-4E9F-B0C5-7E2D
     fail "VMware Tools: $(cat one/tools.cmd)"
 echo "first boot: $(ls -1 one | wc -l) files read back; actions: $(grep -c '^Program Files/v2vfs/firstboot/actions/' one/files)"
 for want in 'bus="virtio"' '<model type="virtio"/>' '<clock offset="localtime"' \
-            '<relaxed state="on"/>' '<vapic state="on"/>' '<spinlocks state="on" retries="8191"/>'; do
+            '<relaxed state="on"/>' '<vapic state="on"/>' '<spinlocks state="on" retries="8191"/>' \
+            '<vpindex state="on"/>' '<synic state="on"/>' '<stimer state="on"/>' \
+            '<timer name="hypervclock" present="yes"/>'; do
     grep -qF "$want" mnt/domain.xml || fail "domain.xml has no $want: $(cat mnt/domain.xml)"
 done
 virt-xml-validate mnt/domain.xml domain > /dev/null || fail "domain.xml does not validate"

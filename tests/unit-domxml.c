@@ -118,15 +118,15 @@ test_fixreport_result (void)
   static const struct {
     const char *disk_bus, *nic_model;
     enum domxml_disk_bus bus;
-    bool virtio_blk, virtio_net;
+    bool virtio_net;
     const char *error;           /* after "PATH: " */
   } cases[] = {
-    { "virtio", "virtio", DOMXML_DISK_VIRTIO_BLK, true, true, NULL },
-    { "virtio-scsi", "virtio", DOMXML_DISK_VIRTIO_SCSI, false, true, NULL },
-    { "sata", "e1000", DOMXML_DISK_SATA, false, false, NULL },
-    { "ide", "virtio", 0, false, false,
+    { "virtio", "virtio", DOMXML_DISK_VIRTIO_BLK, true, NULL },
+    { "virtio-scsi", "virtio", DOMXML_DISK_VIRTIO_SCSI, true, NULL },
+    { "sata", "e1000", DOMXML_DISK_SATA, false, NULL },
+    { "ide", "virtio", 0, false,
       "result.disk_bus is \"ide\", not \"virtio\", \"virtio-scsi\" or \"sata\"" },
-    { "virtio", "rtl8139", 0, false, false,
+    { "virtio", "rtl8139", 0, false,
       "result.nic_model is \"rtl8139\", not \"virtio\" or \"e1000\"" },
   };
   char path[] = "/tmp/unit-formats-report.XXXXXX";
@@ -158,10 +158,8 @@ test_fixreport_result (void)
       continue;
     }
     CHECK (ret == 0 && r.fixed, "case %zu: %s", i, e.msg);
-    CHECK (r.disk_bus == cases[i].bus && r.virtio_blk == cases[i].virtio_blk &&
-           r.virtio_net == cases[i].virtio_net,
-           "case %zu: disk_bus %d virtio_blk %d virtio_net %d", i, r.disk_bus,
-           r.virtio_blk, r.virtio_net);
+    CHECK (r.disk_bus == cases[i].bus && r.virtio_net == cases[i].virtio_net,
+           "case %zu: disk_bus %d virtio_net %d", i, r.disk_bus, r.virtio_net);
     CHECK_STR (fixreport_disk_bus_name (r.disk_bus), cases[i].disk_bus);
   }
   unlink (path);
