@@ -31,10 +31,11 @@ ovfs="01-vsphere8-efi-secureboot-SimpleVm 03-vcenter6-chunksize-buslogic
 for f in $ovfs; do
     cp "$tests/samples/ovf/$f.ovf" "$corpus/ovf/"
 done
-cp "$tests/domxml/ovf2-storage-ethernet-items.ovf" "$corpus/ovf/"
+cp "$tests/domxml/ovf2-storage-ethernet-items.ovf" \
+   "$tests/domxml/vsphere8-win2022-vbs-vtpm.ovf" "$corpus/ovf/"
 cp "$tests"/samples/vmdk-descriptors/[0-9]* "$corpus/vmdk-desc/"
 
-# VMX files: the two of tests/domxml, and variants with the disks on
+# VMX files: those of tests/domxml, and variants with the disks on
 # other buses, a CD-ROM, static MACs and escapes.
 cp "$tests"/domxml/*.vmx "$corpus/vmx/"
 sed -e 's/scsi0:1\./nvme0:0./' -e 's/"pvscsi"/"lsisas1068"/' \
@@ -48,7 +49,7 @@ printf '%s\r\n' 'config.version = "8"' 'virtualHW.version = "4"' \
 
 # domain.xml is made from both kinds.
 cp "$corpus"/ovf/{01,08,12,15}-*.ovf "$corpus/ovf/ovf2-storage-ethernet-items.ovf" \
-   "$corpus"/vmx/*.vmx "$corpus/domxml/"
+   "$corpus/ovf/vsphere8-win2022-vbs-vtpm.ovf" "$corpus"/vmx/*.vmx "$corpus/domxml/"
 # Inputs that once failed a harness stay as seeds (each has a unit test
 # too).  A displayName with U+FFFE made domain.xml ill-formed.
 printf '%s\n' 'config.version = "8"' $'displayName = "a\xef\xbf\xbeb"' \
