@@ -18,6 +18,9 @@
 
 #include "unit.h"
 
+/* A string for a message, which may be NULL. */
+#define S(s) ((s) ? (s) : "(none)")
+
 static bool
 has_in (void *opaque, const char *dir)
 {
@@ -104,7 +107,7 @@ test_scripts (void)
 
   CHECK (text && strstr (text,
     "if /i \"%%~b\"==\"00-50-56-3A-00-10\" set \"NIC=%%~a\"\r\n"),
-         "the NIC is found by its MAC as getmac prints it: %s", text);
+         "the NIC is found by its MAC as getmac prints it: %s", S (text));
   CHECK (text && strstr (text,
     "netsh interface ipv4 set address name=\"%NIC%\" source=static "
     "address=192.168.10.20 mask=255.255.255.0 gateway=192.168.10.1\r\n"
@@ -114,21 +117,21 @@ test_scripts (void)
     "netsh interface ipv4 add dnsservers name=\"%NIC%\" address=192.168.10.54 index=2\r\n"
     "netsh interface ipv6 set dnsservers name=\"%NIC%\" source=static "
     "address=fd00::53 register=primary\r\n"
-    "exit /b 0\r\n"), "the addresses, in order: %s", text);
+    "exit /b 0\r\n"), "the addresses, in order: %s", S (text));
   ip.v4_dns = bad;
   errno = 0;
   CHECK (winplan_ip_action (&ip) == NULL && errno == EINVAL,
          "a value that is not an address is refused");
   CHECK (runner && strstr (runner, "set \"FB=C:\\Program Files\\v2vfs\\firstboot\"\r\n") &&
          strstr (runner, "echo done> \"%FB%\\done\\%%a\"\r\n    echo %DATE%"),
-         "the runner marks an action done before it runs it: %s", runner);
+         "the runner marks an action done before it runs it: %s", S (runner));
   CHECK (drv10 && strstr (drv10, "pnputil /add-driver \"C:\\Windows\\Drivers\\VirtIO\\"
-                          "NetKVM\\netkvm.inf\" /install\r\n"), "pnputil, 10: %s", drv10);
+                          "NetKVM\\netkvm.inf\" /install\r\n"), "pnputil, 10: %s", S (drv10));
   CHECK (drv7 && strstr (drv7, "pnputil -i -a \"C:\\Windows\\Drivers\\VirtIO\\NetKVM\\"
-                         "netkvm.inf\"\r\n"), "pnputil, 7: %s", drv7);
+                         "netkvm.inf\"\r\n"), "pnputil, 7: %s", S (drv7));
   CHECK (tools && strstr (tools, "msiexec /x {GUID-1} /qn /norestart\r\n") &&
          strstr (tools, "sc config VMTools start= disabled\r\nsc config vmci start= "
-                 "disabled\r\nexit /b %RC%\r\n"), "tools: %s", tools);
+                 "disabled\r\nexit /b %RC%\r\n"), "tools: %s", S (tools));
   CHECK (winplan_safe ("{0A1B2C3D-1111}") && !winplan_safe ("a b") &&
          !winplan_safe ("x&y") && !winplan_safe ("") && !winplan_safe ("100%"),
          "safe words");
