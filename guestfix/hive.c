@@ -225,7 +225,9 @@ set_raw (struct hive *h, const char *path, const char *key, hive_type t,
     return v2_err (e, errno, "%s\\%s: cannot set %s: %s", h->name, path, key,
                    strerror (errno));
   h->changed = true;
-  if (edit_msg_add (&log->changes, "%s\\%s: %s = %s", h->name, path, key, shown) == -1)
+  /* The key's default value has no name: regedit calls it @. */
+  if (edit_msg_add (&log->changes, "%s\\%s: %s = %s", h->name, path, *key ? key : "@",
+                    shown) == -1)
     return v2_err (e, ENOMEM, "out of memory");
   return 1;
 }

@@ -294,7 +294,9 @@ write_result (struct json_writer *w, const struct report_result *res)
   json_key (w, "result");
   json_begin_object (w);
   json_key (w, "disk_bus");
-  json_string (w, res->virtio_blk ? "virtio" : res->virtio_scsi ? "virtio-scsi" : "sata");
+  json_string (w, fixreport_disk_bus_name (res->virtio_blk ? DOMXML_DISK_VIRTIO_BLK :
+                                            res->virtio_scsi ? DOMXML_DISK_VIRTIO_SCSI :
+                                            DOMXML_DISK_SATA));
   json_key (w, "nic_model");
   json_string (w, res->virtio_net ? "virtio" : "e1000");
   json_end_object (w);

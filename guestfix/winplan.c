@@ -179,9 +179,10 @@ winplan_runner (const char *dir)
   line (&s, "for /f \"delims=\" %%%%a in ('dir /b /on \"%%FB%%\\actions\\*.cmd\"') do (");
   line (&s, "  if not exist \"%%FB%%\\done\\%%%%a\" (");
   line (&s, "    echo done> \"%%FB%%\\done\\%%%%a\"");
-  line (&s, "    echo %%DATE%% %%TIME%% %%%%a: starts>> \"%%LOG%%\"");
+  /* Inside the block, !VAR!: %VAR% is expanded once for the block. */
+  line (&s, "    echo !DATE! !TIME! %%%%a: starts>> \"%%LOG%%\"");
   line (&s, "    call \"%%FB%%\\actions\\%%%%a\" >> \"%%LOG%%\" 2>&1");
-  line (&s, "    echo %%DATE%% %%TIME%% %%%%a: exit status !ERRORLEVEL!>> \"%%LOG%%\"");
+  line (&s, "    echo !DATE! !TIME! %%%%a: exit status !ERRORLEVEL!>> \"%%LOG%%\"");
   line (&s, "  )");
   line (&s, ")");
   line (&s, "echo %%DATE%% %%TIME%% first boot ends>> \"%%LOG%%\"");

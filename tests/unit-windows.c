@@ -123,7 +123,7 @@ test_scripts (void)
   CHECK (winplan_ip_action (&ip) == NULL && errno == EINVAL,
          "a value that is not an address is refused");
   CHECK (runner && strstr (runner, "set \"FB=C:\\Program Files\\v2vfs\\firstboot\"\r\n") &&
-         strstr (runner, "echo done> \"%FB%\\done\\%%a\"\r\n    echo %DATE%"),
+         strstr (runner, "echo done> \"%FB%\\done\\%%a\"\r\n    echo !DATE! !TIME! %%a: starts"),
          "the runner marks an action done before it runs it: %s", S (runner));
   CHECK (drv10 && strstr (drv10, "pnputil /add-driver \"C:\\Windows\\Drivers\\VirtIO\\"
                           "NetKVM\\netkvm.inf\" /install\r\n"), "pnputil, 10: %s", S (drv10));
@@ -193,6 +193,13 @@ test_hive (void)
                           "system32\\drivers\\viostor.sys", true, &log, &e) == 0 &&
          hive_set_multi (h, "Tcpip", "IPAddress", multi, &log, &e) == 0,
          "setting the same again changes nothing, whatever the case of the names");
+  CHECK (hive_set_string (h, "DriverDatabase\\DriverInfFiles\\x.inf", "", "x.inf_1", false,
+                          &log, &e) == 1 &&
+         strcmp (log.changes.v[log.changes.n - 1],
+                 "HKLM\\SYSTEM\\DriverDatabase\\DriverInfFiles\\x.inf: @ = \"x.inf_1\" (REG_SZ)") == 0,
+         "the default value is @: %s", log.changes.v[log.changes.n - 1]);
+  log.changes.n--;
+  free (log.changes.v[log.changes.n]);
   CHECK (log.changes.n == 3, "%zu change lines", log.changes.n);
   if (log.changes.n == 3) {
     CHECK_STR (log.changes.v[0], "HKLM\\SYSTEM\\ControlSet002\\Services\\viostor: "
