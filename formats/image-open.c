@@ -435,9 +435,9 @@ open_chain (struct image *top, struct image *layer, const struct container *c,
               "%s is already in the chain", child_name, l.hint, ppath);
       goto out;
     }
-  if (depth + 1 >= IMAGE_MAX_CHAIN) {
+  if (depth + 1 >= LIMIT_CHAIN_DEPTH) {
     v2_err (e, ELOOP, "%s: descriptor: parentFileNameHint '%s': the chain is "
-            "deeper than %d layers", child_name, l.hint, IMAGE_MAX_CHAIN);
+            "deeper than %d layers", child_name, l.hint, LIMIT_CHAIN_DEPTH);
     goto out;
   }
   if (asprintf (&pref, "%s: descriptor: parentFileNameHint", child_name) == -1 ||
@@ -469,7 +469,7 @@ image_open_vmdk (const struct container *c, const char *file, const char *ref,
                  struct v2_error *e)
 {
   struct image *img = image_new (name, e);
-  const char *seen[IMAGE_MAX_CHAIN];
+  const char *seen[LIMIT_CHAIN_DEPTH];
 
   if (img == NULL)
     return NULL;

@@ -62,18 +62,15 @@ struct image {
   char **notes;
 };
 
-/* Snapshot chains: the most layers one disk may have.  VMware allows 32
- * snapshots on a disk; each layer holds its files open. */
-#define IMAGE_MAX_CHAIN 255
-
 /* Flags of image_open_vmdk. */
 #define IMAGE_IGNORE_CID 1      /* open a chain whose CIDs do not match */
 
 /* Open the VMDK called FILE in container C as the disk NAME; REF says
  * who named FILE, for messages.  Extents and parents named by a
  * descriptor resolve in C too, relative to the descriptor's directory.  A
- * snapshot delta opens with its parents down to the base; their CIDs must
- * match unless FLAGS has IMAGE_IGNORE_CID.  If MIN_SIZE is larger than the
+ * snapshot delta opens with its parents down to the base (at most
+ * LIMIT_CHAIN_DEPTH layers); their CIDs must match unless FLAGS has
+ * IMAGE_IGNORE_CID.  If MIN_SIZE is larger than the
  * VMDK (an OVF capacity), the disk is extended with zeros.  C must
  * outlive the image.  Free with image_free. */
 struct image *image_open_vmdk (const struct container *c, const char *file,

@@ -63,4 +63,11 @@
  * within the file). */
 #define LIMIT_GRAIN_TABLES (UINT64_C (1) << 25)
 
+/* ---- snapshot chains -------------------------------------------------- */
+
+/* Layers of one disk, the base included: VMware allows 32 snapshots of
+ * a disk (255 in some versions); each layer holds its files open and its
+ * grain tables in memory. */
+#define LIMIT_CHAIN_DEPTH 255
+
 #endif

@@ -1,14 +1,17 @@
 /* Fuzz whole VMDK images through the image layer (formats/image.c over
  * formats/vmdk.c): monolithicSparse and streamOptimized files in every
  * layout (footer, GD_AT_END without one, real gdOffset, markers), with
- * their embedded descriptors, and descriptor files.
+ * their embedded descriptors, and descriptor files; and snapshot
+ * deltas, COWD and SEsparse, over a base.
  *
  * image_open_vmdk resolves names in a container.  The harness makes the
- * input the one member, "disk.vmdk", of an OVA in memory: a ustar header
- * in front of it, indexed by tar_read_index (struct container's fields
- * are public: a tar source and its index).  So the whole open path runs
- * as it does for a real OVA, with no file.  A descriptor can name only
- * that member as its extent.
+ * input the member "disk.vmdk" of an OVA in memory: a ustar header in
+ * front of it, indexed by tar_read_index (struct container's fields are
+ * public: a tar source and its index).  So the whole open path runs as it
+ * does for a real OVA, with no file.  A descriptor can name only that
+ * member as its extent.  An input with the COWD or SEsparse magic becomes
+ * the member "delta.bin" instead, and disk.vmdk a descriptor of a chain:
+ * that delta over "base.vmdk", a descriptor of a ZERO extent.
  *
  * Then it walks the disk with SEEK_DATA and SEEK_HOLE and checks that
  * the seeks move forward, stay inside the disk and alternate; that holes
@@ -21,6 +24,7 @@
 
 #include <inttypes.h>
 
+#include "byteorder.h"
 #include "checked.h"
 #include "container.h"
 #include "image.h"
@@ -107,29 +111,67 @@ walk (struct image *img)
   }
 }
 
-/* An OVA of one member, disk.vmdk, holding DATA: a POSIX ustar header,
- * the data, zeros to the block.  The caller frees it. */
-static unsigned char *
-make_ova (const uint8_t *data, size_t size, size_t *len)
-{
-  unsigned char *t;
-  unsigned sum = 0;
-  size_t i;
+struct member {
+  const char *name;
+  const void *data;
+  size_t size;
+};
 
-  *len = 512 + (size + 511) / 512 * 512;
+/* An OVA of the N members M: for each a POSIX ustar header, the data,
+ * zeros to the block.  The caller frees it. */
+static unsigned char *
+make_ova (const struct member *m, size_t n, size_t *len)
+{
+  unsigned char *t, *h;
+  size_t i, j;
+
+  for (*len = 0, i = 0; i < n; i++)
+    *len += 512 + (m[i].size + 511) / 512 * 512;
   t = calloc (1, *len);
   FUZZ_CHECK (t != NULL, "out of memory");
-  strcpy ((char *) t, "disk.vmdk");
-  memcpy (t + 100, "0000644", 7);
-  snprintf ((char *) t + 124, 12, "%011zo", size);
-  t[156] = '0';
-  memcpy (t + 257, "ustar\0" "00", 8);
-  memset (t + 148, ' ', 8);
-  for (i = 0; i < 512; i++)
-    sum += t[i];
-  snprintf ((char *) t + 148, 8, "%06o", sum);
-  memcpy (t + 512, data, size);
+  for (h = t, i = 0; i < n; i++) {
+    unsigned sum = 0;
+    strcpy ((char *) h, m[i].name);
+    memcpy (h + 100, "0000644", 7);
+    snprintf ((char *) h + 124, 12, "%011zo", m[i].size);
+    h[156] = '0';
+    memcpy (h + 257, "ustar\0" "00", 8);
+    memset (h + 148, ' ', 8);
+    for (j = 0; j < 512; j++)
+      sum += h[j];
+    snprintf ((char *) h + 148, 8, "%06o", sum);
+    memcpy (h + 512, m[i].data, m[i].size);
+    h += 512 + (m[i].size + 511) / 512 * 512;
+  }
   return t;
+}
+
+/* For a delta DATA: the descriptors of the chain, in D and B (each holds
+ * 512).  Returns the members' count, 3; 1 for any other input. */
+static size_t
+chain_of (const uint8_t *data, size_t size, char *d, char *b,
+          struct member *m)
+{
+  enum grain_format f = grain_format_probe (data, size);
+  uint64_t sectors;
+
+  if (f == GRAINS_COWD && size >= 16)
+    sectors = le32_at (data, 12);
+  else if (f == GRAINS_SESPARSE && size >= 24)
+    sectors = le64_at (data, 16);
+  else
+    return 1;
+  sectors = MIN (sectors, UINT64_C (1) << 32);
+  snprintf (b, 512, "# Disk DescriptorFile\nversion=1\nCID=00000001\n"
+            "parentCID=ffffffff\nRW %" PRIu64 " ZERO\n", sectors);
+  snprintf (d, 512, "# Disk DescriptorFile\nversion=1\nCID=00000002\n"
+            "parentCID=00000001\nparentFileNameHint=\"base.vmdk\"\n"
+            "RW %" PRIu64 " %s \"delta.bin\"\n", sectors,
+            f == GRAINS_COWD ? "VMFSSPARSE" : "SESPARSE");
+  m[0] = (struct member) { "disk.vmdk", d, strlen (d) };
+  m[1] = (struct member) { "delta.bin", data, size };
+  m[2] = (struct member) { "base.vmdk", b, strlen (b) };
+  return 3;
 }
 
 int
@@ -139,12 +181,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   struct v2_error e = { 0 };
   struct container c = { .path = ova, .dirfd = -1 };
   struct image *img;
-  size_t len;
-  unsigned char *t = make_ova (data, size, &len);
+  struct member m[3] = { { "disk.vmdk", data, size } };
+  char d[512], b[512];
+  size_t len, n = chain_of (data, size, d, b, m);
+  unsigned char *t = make_ova (m, n, &len);
 
   c.tar = source_from_mem (ova, t, len, &e);
   FUZZ_CHECK (c.tar != NULL && tar_read_index (c.tar, &c.idx, &e) == 0 &&
-              c.idx.n == 1, "%s", e.msg);
+              c.idx.n == n, "%s", e.msg);
   img = image_open_vmdk (&c, "disk.vmdk", "fuzz.ovf: File 'disk' href",
                          "disk", 0, 0, &e);
   if (img == NULL)
