@@ -154,7 +154,8 @@ open_ovf_disks (struct bundle *b, const struct container *c,
       v2_err (e, ENOMEM, "out of memory");
       goto out;
     }
-    if (add_disk (b, image_open_vmdk (c, f->href, ref, name, d->capacity, e),
+    if (add_disk (b, image_open_vmdk (c, f->href, ref, name, d->capacity,
+                                      b->image_flags, e),
                   ref, e) == -1)
       goto out;
   }
@@ -277,7 +278,8 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
       v2_err (e, ENOMEM, "out of memory");
       goto out;
     }
-    if (add_disk (b, image_open_vmdk (c, v.files[i], ref, name, 0, e), ref,
+    if (add_disk (b, image_open_vmdk (c, v.files[i], ref, name, 0,
+                                      b->image_flags, e), ref,
                   e) == -1)
       goto out;
   }
@@ -295,7 +297,8 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
 }
 
 struct bundle *
-bundle_open (char *const *paths, size_t n, struct v2_error *e)
+bundle_open (char *const *paths, size_t n, unsigned image_flags,
+             struct v2_error *e)
 {
   struct bundle *b = calloc (1, sizeof *b);
   size_t i;
@@ -304,6 +307,7 @@ bundle_open (char *const *paths, size_t n, struct v2_error *e)
     v2_err (e, ENOMEM, "out of memory");
     return NULL;
   }
+  b->image_flags = image_flags;
   for (i = 0; i < n; i++) {
     struct stat st;
     if (stat (paths[i], &st) == -1) {
@@ -346,7 +350,7 @@ bundle_open (char *const *paths, size_t n, struct v2_error *e)
         goto err;
       c = b->containers[b->n_containers - 1];
       if (add_disk (b, image_open_vmdk (c, base_name (paths[i]), paths[i],
-                                        name, 0, e), paths[i], e) == -1)
+                                        name, 0, b->image_flags, e), paths[i], e) == -1)
         goto err;
     }
     if (default_vm (b, e) == -1)

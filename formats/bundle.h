@@ -24,6 +24,7 @@ struct bundle {
   /* The VMs: an OVF's VirtualSystems, or for VMDKs one default VM with
    * every disk.  vm_disk.disk indexes disks[]. */
   struct vm *vms;
+  unsigned image_flags;     /* image_open_vmdk's FLAGS for every disk */
 };
 
 /* The VM made up for bare VMDKs: 2 vCPUs, 2 GiB, BIOS, one NIC on the
@@ -31,9 +32,11 @@ struct bundle {
 #define BUNDLE_DEFAULT_VCPUS 2
 #define BUNDLE_DEFAULT_MEMORY (UINT64_C (2) << 30)
 
-/* Open PATHS (N of them).  Everything is read and checked here, before
- * any mount: metadata only, never the data.  Free with bundle_free. */
-struct bundle *bundle_open (char *const *paths, size_t n, struct v2_error *e);
+/* Open PATHS (N of them), each disk with image_open_vmdk's IMAGE_FLAGS.
+ * Everything is read and checked here, before any mount: metadata only,
+ * never the data.  Free with bundle_free. */
+struct bundle *bundle_open (char *const *paths, size_t n, unsigned image_flags,
+                            struct v2_error *e);
 void bundle_free (struct bundle *b);
 
 #endif

@@ -1,6 +1,8 @@
-/* See image.h.  The extent list is sorted and gapless, so every lookup is
- * a binary search; the read path is one short loop over extents and,
- * inside a sparse extent, over grains (the shape of nbdkit's regions). */
+/* See image.h: reading a disk.  The extent list is sorted and gapless,
+ * so every lookup is a binary search; the read path is one short loop over
+ * extents and, inside a grain-mapped extent, over runs of grains of one
+ * state (the shape of nbdkit's regions).  Unallocated runs of a delta
+ * read from its parent. */
 #include <config.h>
 
 #include <errno.h>
@@ -11,344 +13,10 @@
 
 #include "byteorder.h"
 #include "grow.h"
-#include "input-limits.h"
 #include "checked.h"
 #include "cleanup.h"
 #include "image.h"
-
-/* The grain cache holds this many bytes of inflated grains per disk.  It
- * serves reads smaller than a grain (a guest's 4 KiB reads); reads of
- * whole grains, the sequential copy, inflate straight into the caller's
- * buffer and bypass it. */
-#define GRAIN_CACHE_BYTES (64 << 20)
-#define MAX_DISK_BYTES (VMDK_MAX_SECTORS * SECTOR)
-
-#define COWD_MAGIC 0x44574f43U
-#define SESPARSE_MAGIC UINT64_C (0x00000000cafebabe)
-
-static int
-add_source (struct image *img, struct source *s, struct v2_error *e)
-{
-  struct source **n = grow_one (img->sources, img->n_sources, sizeof *n);
-
-  if (n == NULL) {
-    source_free (s);
-    return v2_err (e, ENOMEM, "%s: out of memory", img->name);
-  }
-  img->sources = n;
-  img->sources[img->n_sources++] = s;
-  return 0;
-}
-
-static int
-add_extent (struct image *img, struct image_extent x, struct v2_error *e)
-{
-  struct image_extent *n;
-
-  if (x.len == 0) {
-    vmdk_sparse_free (x.sp);
-    return 0;
-  }
-  if (ADD_OVERFLOW (img->size, x.len, &x.start) || x.start > MAX_DISK_BYTES) {
-    vmdk_sparse_free (x.sp);
-    return v2_err (e, EFBIG, "%s: virtual size overflows (over 2^50 bytes)",
-                   img->name);
-  }
-  x.start = img->size;
-  n = grow_one (img->extents, img->n_extents, sizeof *n);
-  if (n == NULL) {
-    vmdk_sparse_free (x.sp);
-    return v2_err (e, ENOMEM, "%s: out of memory", img->name);
-  }
-  img->extents = n;
-  img->extents[img->n_extents++] = x;
-  img->size += x.len;
-  return 0;
-}
-
-/* A hosted sparse file as one SPARSE extent of SECTORS (0: its capacity). */
-static int
-add_sparse (struct image *img, const struct source *src, uint64_t sectors,
-            const char *ref, const struct vmdk_sparse **out, struct v2_error *e)
-{
-  struct vmdk_sparse *sp = vmdk_sparse_open (src, e);
-
-  if (sp == NULL)
-    return -1;
-  if (sectors == 0)
-    sectors = sp->capacity;
-  if (sectors > sp->capacity) {
-    vmdk_sparse_free (sp);
-    return v2_err (e, EINVAL, "%s: sparse extent '%s' holds %" PRIu64
-                   " sectors, the descriptor says %" PRIu64, ref, src->name,
-                   sp->capacity, sectors);
-  }
-  img->max_grain = MAX (img->max_grain, sp->grain_bytes);
-  if (out)
-    *out = sp;
-  return add_extent (img, (struct image_extent) {
-      .kind = IMAGE_SPARSE, .len = sectors * SECTOR, .src = src, .sp = sp }, e);
-}
-
-static int
-check_parent (const struct vmdk_desc *d, const char *name, struct v2_error *e)
-{
-  if (d->parent_cid == VMDK_NO_PARENT)
-    return 0;
-  return v2_err (e, ENOTSUP, "%s: descriptor: parentCID %08" PRIx32
-                 " names a parent disk ('%s'): snapshot chains are not "
-                 "supported yet", name, d->parent_cid,
-                 d->parent_hint ? d->parent_hint : "");
-}
-
-/* The extents of a descriptor file DESC_NAME, resolved in C. */
-static int
-add_described (struct image *img, const struct container *c,
-               const char *desc_name, const struct vmdk_desc *d,
-               struct v2_error *e)
-{
-  size_t i;
-
-  for (i = 0; i < d->n_extents; i++) {
-    const struct vmdk_extent_line *x = &d->extents[i];
-    CLEANUP_FREE char *ref = NULL;
-    struct source *s;
-    uint64_t bytes, off, end;
-
-    if (x->sectors > VMDK_MAX_SECTORS || x->offset > VMDK_MAX_SECTORS)
-      return v2_err (e, EFBIG, "%s: descriptor line %u: extent %s %" PRIu64
-                     " sectors overflows (the limit is %" PRIu64 " sectors, "
-                     "1 PiB)", desc_name, x->lineno,
-                     x->sectors > VMDK_MAX_SECTORS ? "size" : "offset",
-                     x->sectors > VMDK_MAX_SECTORS ? x->sectors : x->offset,
-                     VMDK_MAX_SECTORS);
-    bytes = x->sectors * SECTOR;
-    off = x->offset * SECTOR;
-    end = off + bytes;
-    if (img->size + bytes > MAX_DISK_BYTES)
-      return v2_err (e, EFBIG, "%s: descriptor line %u: the extents add up "
-                     "to more than 1 PiB", desc_name, x->lineno);
-    if (asprintf (&ref, "%s: descriptor line %u: extent file", desc_name,
-                  x->lineno) == -1)
-      return v2_err (e, ENOMEM, "out of memory");
-
-    /* NOACCESS extents keep their place and size but read as zeros. */
-    if (x->type == VMDK_ZERO || x->access == VMDK_NOACCESS) {
-      if (add_extent (img, (struct image_extent) {
-            .kind = IMAGE_ZERO, .len = bytes }, e) == -1)
-        return -1;
-      continue;
-    }
-    switch (x->type) {
-    case VMDK_FLAT: case VMDK_VMFS:
-      s = container_open (c, x->file, ref, e);
-      if (s == NULL || add_source (img, s, e) == -1)
-        return -1;
-      if (end > s->size)
-        return v2_err (e, EINVAL, "%s: descriptor line %u: extent file '%s' "
-                       "is %" PRIu64 " bytes, too short for %" PRIu64
-                       " sectors at sector %" PRIu64, desc_name, x->lineno,
-                       x->file, s->size, x->sectors, x->offset);
-      if (add_extent (img, (struct image_extent) {
-            .kind = IMAGE_FLAT, .len = bytes, .src = s, .src_off = off }, e) == -1)
-        return -1;
-      break;
-    case VMDK_SPARSE:
-      s = container_open (c, x->file, ref, e);
-      if (s == NULL || add_source (img, s, e) == -1 ||
-          add_sparse (img, s, x->sectors, ref, NULL, e) == -1)
-        return -1;
-      break;
-    case VMDK_VMFSRDM: case VMDK_VMFSRAW:
-      return v2_err (e, ENOTSUP, "%s: descriptor line %u: %s extents map a "
-                     "raw device, which cannot be served", desc_name,
-                     x->lineno, vmdk_extent_type_name (x->type));
-    default:
-      return v2_err (e, ENOTSUP, "%s: descriptor line %u: %s extents are not "
-                     "supported yet", desc_name, x->lineno,
-                     vmdk_extent_type_name (x->type));
-    }
-  }
-  return 0;
-}
-
-/* Text with no control characters but tab, CR and LF (and NUL padding). */
-static bool
-looks_like_text (const char *p, size_t n)
-{
-  for (; n && *p; n--, p++)
-    if ((unsigned char) *p < 0x20 && *p != '\t' && *p != '\r' && *p != '\n')
-      return false;
-  return true;
-}
-
-static int
-open_any (struct image *img, const struct container *c, const char *file,
-          const char *ref, struct v2_error *e)
-{
-  unsigned char h[SECTOR] = { 0 };
-  struct source *src = container_open (c, file, ref, e);
-  struct vmdk_desc d;
-  size_t hlen;
-
-  if (src == NULL || add_source (img, src, e) == -1)
-    return -1;
-  hlen = (size_t) MIN ((uint64_t) SECTOR, src->size);
-  if (source_pread (src, h, hlen, 0, "header", e) == -1)
-    return -1;
-
-  if (vmdk_is_sparse (h, hlen)) {
-    const struct vmdk_extent_line *x;
-    const struct vmdk_sparse *sp;
-    if (add_sparse (img, src, 0, src->name, &sp, e) == -1)
-      return -1;
-    /* The embedded descriptor matters only for a parent link; its extent
-     * file name is often wrong (ovftool: "generated-stream.vmdk"), and a
-     * single-file sparse disk is this file whatever it says. */
-    if (sp->desc_offset && sp->desc_size) {
-      CLEANUP_FREE char *text = malloc (sp->desc_size * SECTOR);
-      if (text == NULL)
-        return v2_err (e, ENOMEM, "out of memory");
-      if (source_pread (src, text, sp->desc_size * SECTOR,
-                        sp->desc_offset * SECTOR, "embedded descriptor",
-                        e) == -1)
-        return -1;
-      if (vmdk_desc_parse (text, sp->desc_size * SECTOR, src->name, &d,
-                           e) == -1)
-        return v2_err_prefix (e, "embedded descriptor");
-      x = &d.extents[0];
-      if (d.n_extents > 1 || x->type != VMDK_SPARSE) {
-        v2_err (e, ENOTSUP, "%s: embedded descriptor line %u: a sparse file "
-                "must describe one SPARSE extent", src->name, x->lineno);
-        vmdk_desc_free (&d);
-        return -1;
-      }
-      if (check_parent (&d, src->name, e) == -1) {
-        vmdk_desc_free (&d);
-        return -1;
-      }
-      vmdk_desc_free (&d);
-    }
-    return 0;
-  }
-  if (hlen >= 4 && (le32_at (h, 0) == COWD_MAGIC ||
-                    (hlen >= 8 && le64_at (h, 0) == SESPARSE_MAGIC)))
-    return v2_err (e, ENOTSUP, "%s: header at offset 0: %s snapshot extents "
-                   "are not supported yet", src->name,
-                   le32_at (h, 0) == COWD_MAGIC ? "COWD (vmfsSparse)"
-                   : "SEsparse");
-  if (!looks_like_text ((const char *) h, hlen))
-    return v2_err (e, EINVAL, "%s: header at offset 0: not a VMDK (no sparse "
-                   "magic, and not a descriptor)", src->name);
-  {
-    CLEANUP_FREE char *text = source_slurp (src, LIMIT_DESCRIPTOR_BYTES,
-                                            "descriptor", e);
-    int r;
-    if (text == NULL)
-      return -1;
-    if (!looks_like_text (text, src->size))
-      return v2_err (e, EINVAL, "%s: not a VMDK (no sparse magic, and not a "
-                     "descriptor)", src->name);
-    if (vmdk_desc_parse (text, src->size, src->name, &d, e) == -1)
-      return -1;
-    r = check_parent (&d, src->name, e);
-    if (r == 0)
-      r = add_described (img, c, src->name, &d, e);
-    vmdk_desc_free (&d);
-    return r;
-  }
-}
-
-static struct image *
-image_new (const char *name, struct v2_error *e)
-{
-  struct image *img = calloc (1, sizeof *img);
-
-  if (img == NULL || (img->name = strdup (name)) == NULL) {
-    free (img);
-    v2_err (e, ENOMEM, "out of memory");
-    return NULL;
-  }
-  return img;
-}
-
-struct image *
-image_open_blank (const char *name, uint64_t size, struct v2_error *e)
-{
-  struct image *img = image_new (name, e);
-
-  if (img && add_extent (img, (struct image_extent) {
-        .kind = IMAGE_ZERO, .len = size }, e) == -1) {
-    image_free (img);
-    return NULL;
-  }
-  return img;
-}
-
-struct image *
-image_open_vmdk (const struct container *c, const char *file, const char *ref,
-                 const char *name, uint64_t min_size, struct v2_error *e)
-{
-  struct image *img = image_new (name, e);
-  size_t i;
-
-  if (img == NULL)
-    return NULL;
-  if (open_any (img, c, file, ref, e) == -1)
-    goto err;
-  if (min_size > img->size &&
-      add_extent (img, (struct image_extent) {
-          .kind = IMAGE_ZERO, .len = min_size - img->size }, e) == -1)
-    goto err;
-
-  for (i = 0; i < img->n_extents; i++) {
-    const struct image_extent *x = &img->extents[i];
-    if (x->kind == IMAGE_FLAT)
-      img->allocated += source_allocated (x->src, x->src_off, x->len);
-    else if (x->kind == IMAGE_SPARSE)
-      img->allocated += MIN (x->len, x->sp->allocated_grains * x->sp->grain_bytes);
-  }
-  if (img->max_grain) {
-    img->n_slots = MAX (1, GRAIN_CACHE_BYTES / img->max_grain);
-    img->slots = calloc (img->n_slots, sizeof *img->slots);
-    if (img->slots == NULL) {
-      img->n_slots = 0;
-      v2_err (e, ENOMEM, "%s: out of memory", name);
-      goto err;
-    }
-    for (i = 0; i < img->n_slots; i++) {
-      pthread_mutex_init (&img->slots[i].lock, NULL);
-      img->slots[i].key = UINT64_MAX;
-    }
-  }
-  return img;
-
- err:
-  image_free (img);
-  return NULL;
-}
-
-void
-image_free (struct image *img)
-{
-  size_t i;
-
-  if (img == NULL)
-    return;
-  for (i = 0; i < img->n_slots; i++) {
-    pthread_mutex_destroy (&img->slots[i].lock);
-    free (img->slots[i].data);
-  }
-  free (img->slots);
-  for (i = 0; i < img->n_extents; i++)
-    vmdk_sparse_free (img->extents[i].sp);
-  free (img->extents);
-  for (i = 0; i < img->n_sources; i++)
-    source_free (img->sources[i]);
-  free (img->sources);
-  free (img->name);
-  free (img);
-}
+#include "strbuf.h"
 
 static size_t
 find_extent (const struct image *img, uint64_t off)
@@ -370,7 +38,7 @@ find_extent (const struct image *img, uint64_t off)
  * it into the slot, so a slot is locked only for a pointer swap or a
  * copy out. */
 static int
-cached_grain (struct image *img, size_t xi, const struct vmdk_sparse *sp,
+cached_grain (struct image *img, size_t xi, const struct grain_map *gm,
               uint64_t g, void *buf, uint64_t in, size_t n, struct v2_error *e)
 {
   uint64_t key = ((uint64_t) xi << 44) | g;
@@ -389,7 +57,7 @@ cached_grain (struct image *img, size_t xi, const struct vmdk_sparse *sp,
   fresh = malloc (img->max_grain);
   if (fresh == NULL)
     return v2_err (e, ENOMEM, "%s: out of memory", img->name);
-  if (vmdk_read_compressed_grain (sp, g, fresh, e) == -1) {
+  if (gm->ops->inflate (gm, g, fresh, e) == -1) {
     free (fresh);
     return -1;
   }
@@ -403,42 +71,80 @@ cached_grain (struct image *img, size_t xi, const struct vmdk_sparse *sp,
   return 0;
 }
 
+/* Bytes [OFF, OFF+LEN) of the disk beneath IMG: its parent's, or zeros
+ * (also past the end of a smaller parent). */
 static int
-read_sparse (struct image *img, size_t xi, unsigned char *buf, size_t len,
+read_beneath (struct image *img, unsigned char *buf, size_t len, uint64_t off,
+              struct v2_error *e)
+{
+  struct image *p = img->parent;
+  size_t n = 0;
+
+  if (p && off < p->size) {
+    n = (size_t) MIN ((uint64_t) len, p->size - off);
+    if (image_pread (p, buf, n, off, e) == -1)
+      return -1;
+  }
+  memset (buf + n, 0, len - n);
+  return 0;
+}
+
+/* The run of grains from G that share G's state, up to LIMIT grains; for
+ * DATA, only grains that follow each other in the file, so that a run is
+ * one pread. */
+static uint64_t
+grain_run (const struct grain_map *gm, uint64_t g, uint64_t limit,
+           enum grain_state st, uint64_t off, uint64_t run)
+{
+  uint64_t n = MIN (run, limit), next_off, next_run;
+
+  while (n < limit) {
+    enum grain_state s = gm->ops->map (gm, g + n, &next_off, &next_run);
+    if (s != st || st == GRAIN_COMPRESSED ||
+        (st == GRAIN_DATA && next_off != off + n * gm->grain_bytes))
+      break;
+    n += st == GRAIN_DATA ? 1 : MIN (next_run, limit - n);
+  }
+  return n;
+}
+
+static int
+read_grains (struct image *img, size_t xi, unsigned char *buf, size_t len,
              uint64_t xoff, struct v2_error *e)
 {
   const struct image_extent *x = &img->extents[xi];
-  const struct vmdk_sparse *sp = x->sp;
-  const uint64_t gb = sp->grain_bytes;
+  const struct grain_map *gm = x->gm;
+  const uint64_t gb = gm->grain_bytes;
 
   while (len > 0) {
-    uint64_t g = xoff / gb, in = xoff % gb;
-    size_t n = (size_t) MIN ((uint64_t) len, gb - in);
-    uint32_t gte = vmdk_sparse_gte (sp, g);
+    uint64_t g = xoff / gb, in = xoff % gb, off = 0, run;
+    enum grain_state st = gm->ops->map (gm, g, &off, &run);
+    uint64_t last = (xoff + len - 1) / gb;
+    size_t n;
 
-    if (!vmdk_gte_has_data (sp, gte))
+    run = grain_run (gm, g, last - g + 1, st, off, run);
+    n = (size_t) MIN ((uint64_t) len, run * gb - in);
+    switch (st) {
+    case GRAIN_UNALLOCATED:
+      if (read_beneath (img, buf, n, x->start + xoff, e) == -1)
+        return -1;
+      break;
+    case GRAIN_ZERO:
       memset (buf, 0, n);
-    else if (!sp->compressed) {
-      /* Grains adjacent in the file are read with one pread. */
-      uint64_t file_off = (uint64_t) gte * SECTOR + in;
-      while (n < len) {
-        uint32_t next = vmdk_sparse_gte (sp, g + 1);
-        if (!vmdk_gte_has_data (sp, next) ||
-            (uint64_t) next * SECTOR != (uint64_t) gte * SECTOR + gb)
-          break;
-        g++;
-        gte = next;
-        n += (size_t) MIN ((uint64_t) len - n, gb);
+      break;
+    case GRAIN_DATA:
+      if (source_pread (x->src, buf, n, off + in, "grain", e) == -1)
+        return -1;
+      break;
+    case GRAIN_COMPRESSED:
+      if (in == 0 && n == gb) {
+        if (gm->ops->inflate (gm, g, buf, e) == -1)
+          return -1;
       }
-      if (source_pread (x->src, buf, n, file_off, "grain", e) == -1)
+      else if (cached_grain (img, xi, gm, g, buf, in, n, e) == -1)
         return -1;
+      break;
     }
-    else if (in == 0 && n == gb) {
-      if (vmdk_read_compressed_grain (sp, g, buf, e) == -1)
-        return -1;
-    }
-    else if (cached_grain (img, xi, sp, g, buf, in, n, e) == -1)
-      return -1;
     buf += n;
     xoff += n;
     len -= n;
@@ -468,8 +174,8 @@ image_pread (struct image *img, void *buf, size_t len, uint64_t off,
       if (source_pread (x->src, p, n, x->src_off + xoff, "extent data", e) == -1)
         return -1;
       break;
-    case IMAGE_SPARSE:
-      if (read_sparse (img, xi, p, n, xoff, e) == -1)
+    case IMAGE_GRAINS:
+      if (read_grains (img, xi, p, n, xoff, e) == -1)
         return -1;
       break;
     }
@@ -480,27 +186,47 @@ image_pread (struct image *img, void *buf, size_t len, uint64_t off,
   return 0;
 }
 
-/* In a sparse extent, the first byte at or after XOFF whose allocation
- * is DATA; X->len if none. */
+/* The first offset in [START, END) of the disk beneath IMG whose
+ * allocation is DATA; END if none. */
 static uint64_t
-sparse_seek (const struct image_extent *x, uint64_t xoff, bool data)
+seek_beneath (const struct image *img, uint64_t start, uint64_t end, bool data)
 {
-  const struct vmdk_sparse *sp = x->sp;
-  uint64_t g = xoff / sp->grain_bytes;
-  uint64_t n_grains = DIV_ROUND_UP (x->len, sp->grain_bytes);
+  const struct image *p = img->parent;
+  int64_t r;
+
+  if (p == NULL || start >= p->size)         /* zeros: a hole */
+    return data ? end : start;
+  r = image_seek (p, start, data);
+  return r == -1 ? end : MIN ((uint64_t) r, end);
+}
+
+/* In a grain-mapped extent, the first byte at or after XOFF whose
+ * allocation is DATA; X->len if none.  Zeroed grains are holes;
+ * unallocated ones are what the disk beneath has there. */
+static uint64_t
+grains_seek (const struct image *img, const struct image_extent *x,
+             uint64_t xoff, bool data)
+{
+  const struct grain_map *gm = x->gm;
+  uint64_t gb = gm->grain_bytes, g = xoff / gb;
+  uint64_t n_grains = DIV_ROUND_UP (x->len, gb);
 
   while (g < n_grains) {
-    if (sp->gt[g / sp->gtes_per_gt] == NULL) {
-      if (!data)
-        break;
-      g = (g / sp->gtes_per_gt + 1) * sp->gtes_per_gt;   /* skip the table */
-      continue;
+    uint64_t off, run, from = MAX (xoff, g * gb), to;
+    enum grain_state st = gm->ops->map (gm, g, &off, &run);
+
+    run = grain_run (gm, g, n_grains - g, st, off, run);
+    to = MIN ((g + run) * gb, x->len);
+    if (st == GRAIN_UNALLOCATED) {
+      uint64_t at = seek_beneath (img, x->start + from, x->start + to, data);
+      if (at < x->start + to)
+        return at - x->start;
     }
-    if (vmdk_gte_has_data (sp, vmdk_sparse_gte (sp, g)) == data)
-      break;
-    g++;
+    else if ((st != GRAIN_ZERO) == data)
+      return from;
+    g += run;
   }
-  return g >= n_grains ? x->len : MAX (xoff, g * sp->grain_bytes);
+  return x->len;
 }
 
 int64_t
@@ -518,7 +244,7 @@ image_seek (const struct image *img, uint64_t off, bool data)
       at = MIN (source_seek (x->src, x->src_off + from, data) - x->src_off,
                 x->len);
       break;
-    default:          at = sparse_seek (x, from, data); break;
+    default:          at = grains_seek (img, x, from, data); break;
     }
     if (at < x->len)
       return (int64_t) (x->start + at);
@@ -528,4 +254,112 @@ image_seek (const struct image *img, uint64_t off, bool data)
     return -1;
   }
   return (int64_t) img->size;
+}
+
+static int
+add_change (struct image_change **v, size_t *n, struct image_change c,
+            struct v2_error *e)
+{
+  struct image_change *last = *n ? &(*v)[*n - 1] : NULL, *nv;
+
+  if (last && last->depth == c.depth && last->zero == c.zero &&
+      last->start + last->len == c.start) {
+    last->len += c.len;
+    return 0;
+  }
+  if ((nv = grow_one (*v, *n, sizeof *nv)) == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  *v = nv;
+  (*v)[(*n)++] = c;
+  return 0;
+}
+
+/* The changes of IMG (DEPTH layers below the top) in [START, END), down
+ * to BASE (exclusive). */
+static int
+changes (const struct image *img, const struct image *base, unsigned depth,
+         uint64_t start, uint64_t end, struct image_change **v, size_t *n,
+         struct v2_error *e)
+{
+  size_t xi;
+
+  if (img == base || img->parent == NULL || start >= MIN (end, img->size))
+    return 0;
+  end = MIN (end, img->size);
+  for (xi = find_extent (img, start); xi < img->n_extents; xi++) {
+    const struct image_extent *x = &img->extents[xi];
+    uint64_t from = MAX (start, x->start), to = MIN (end, x->start + x->len);
+    const struct grain_map *gm = x->gm;
+    uint64_t g, gb;
+
+    if (from >= to)
+      break;
+    if (x->kind != IMAGE_GRAINS) {
+      if (add_change (v, n, (struct image_change) { from, to - from, depth,
+              x->kind == IMAGE_ZERO }, e) == -1)
+        return -1;
+      continue;
+    }
+    gb = gm->grain_bytes;
+    for (g = (from - x->start) / gb; x->start + g * gb < to; ) {
+      uint64_t off, run, a, b;
+      enum grain_state st = gm->ops->map (gm, g, &off, &run);
+
+      run = grain_run (gm, g, DIV_ROUND_UP (to - x->start, gb) - g, st, off, run);
+      a = MAX (from, x->start + g * gb);
+      b = MIN (to, x->start + (g + run) * gb);
+      if (st == GRAIN_UNALLOCATED) {
+        if (changes (img->parent, base, depth + 1, a, b, v, n, e) == -1)
+          return -1;
+      }
+      else if (add_change (v, n, (struct image_change) { a, b - a, depth,
+                 st == GRAIN_ZERO }, e) == -1)
+        return -1;
+      g += run;
+    }
+  }
+  return 0;
+}
+
+int
+image_changes (const struct image *img, const struct image *base,
+               struct image_change **out, size_t *n, struct v2_error *e)
+{
+  *out = NULL;
+  *n = 0;
+  if (changes (img, base, 0, 0, img->size, out, n, e) == -1) {
+    free (*out);
+    *out = NULL;
+    *n = 0;
+    return -1;
+  }
+  return 0;
+}
+
+char *
+image_changes_json (const struct image *img, struct v2_error *e)
+{
+  CLEANUP_FREE struct image_change *c = NULL;
+  struct strbuf b = { 0 };
+  size_t n, i;
+
+  if (image_changes (img, NULL, &c, &n, e) == -1)
+    return NULL;
+  strbuf_str (&b, "[");
+  for (i = 0; i < n; i++) {
+    char line[200];
+    snprintf (line, sizeof line, "%s{ \"start\": %" PRIu64 ", \"length\": %"
+              PRIu64 ", \"depth\": %u, \"present\": true, \"zero\": %s, "
+              "\"data\": %s}", i ? ",\n" : "", c[i].start, c[i].len,
+              c[i].depth, c[i].zero ? "true" : "false",
+              c[i].zero ? "false" : "true");
+    strbuf_str (&b, line);
+  }
+  strbuf_str (&b, "]\n");
+  if (b.failed) {
+    free (b.s);
+    v2_err (e, ENOMEM, "%s: out of memory", img->name);
+    return NULL;
+  }
+  return b.s;
 }

@@ -44,7 +44,8 @@ usage (FILE *f)
 "  -d            debug output (implies -f)\n"
 "  -o OPTS       mount options, comma-separated: FUSE's (allow_other, ro ...)\n"
 "                and the -o spellings of the long options below:\n"
-"                overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET\n"
+"                overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET,\n"
+"                ignore_cid\n"
 "  --network-map SOURCE-NET=BRIDGE, --network-map SOURCE-NET=network:NET\n"
 "                put the NICs of a source network on a host bridge or a\n"
 "                libvirt network in domain.xml (default: network 'default')\n"
@@ -54,6 +55,7 @@ usage (FILE *f)
 "                user (libvirt-qemu), so that its guests can write the disks\n"
 "  --overlay DIR make disks/NAME.raw writable; every write lands in DIR,\n"
 "                which persists: mounting again with it resumes\n"
+"  --ignore-cid  open a snapshot chain whose parentCID and CID do not match\n"
 "  --discard-overlay --yes\n"
 "                empty the overlay DIR first (SOURCE and MOUNTPOINT may\n"
 "                then be left out)\n"
@@ -117,6 +119,7 @@ struct cli {
   size_t n_maps;
   struct fuse_args fuse;         /* the -o options left for FUSE */
   bool allow_other;
+  bool ignore_cid;               /* --ignore-cid, -o ignore_cid */
 };
 
 static void
@@ -189,12 +192,13 @@ fuse_option_known (const char *opt)
   return false;
 }
 
-enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP };
+enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP, KEY_IGNORE_CID };
 
 static const struct fuse_opt v2vfs_mount_opts[] = {
   FUSE_OPT_KEY ("overlay=", KEY_OVERLAY),
   FUSE_OPT_KEY ("owner=", KEY_OWNER),
   FUSE_OPT_KEY ("network_map=", KEY_NET_MAP),
+  FUSE_OPT_KEY ("ignore_cid", KEY_IGNORE_CID),
   FUSE_OPT_END
 };
 
@@ -211,10 +215,11 @@ mount_option (void *data, const char *arg, int key,
   case KEY_OVERLAY: return set_option (&cli->overlay_dir, value + 1);
   case KEY_OWNER: return set_option (&cli->owner, value + 1);
   case KEY_NET_MAP: return add_net_map (cli, value + 1);
+  case KEY_IGNORE_CID: cli->ignore_cid = true; return 0;
   case FUSE_OPT_KEY_OPT:
     if (!fuse_option_known (arg)) {
       fprintf (stderr, "v2vfs: -o %s: unknown option (v2vfs's own are "
-               "overlay=DIR, owner=USER[:GROUP] and network_map=NET=TARGET; "
+               "overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET and ignore_cid; "
                "see v2vfs(1) for the FUSE ones)\n", arg);
       return -1;
     }
@@ -292,6 +297,7 @@ main (int argc, char **argv)
     { "owner", required_argument, NULL, 'U' },
     { "discard-overlay", no_argument, NULL, 'D' },
     { "yes", no_argument, NULL, 'y' },
+    { "ignore-cid", no_argument, NULL, 'I' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
   };
@@ -343,6 +349,7 @@ main (int argc, char **argv)
       break;
     case 'D': discard = true; break;
     case 'y': yes = true; break;
+    case 'I': cli.ignore_cid = true; break;
     case 'h': usage (stdout); ret = 0; goto out;
     case 'V':
       printf ("v2vfs %s (inflate: %s, libfuse %d)\n", PACKAGE_VERSION,
@@ -397,11 +404,15 @@ main (int argc, char **argv)
   }
 
   raise_nofile ();
-  b = bundle_open (argv + optind, (size_t) (argc - optind - 1), &e);
+  b = bundle_open (argv + optind, (size_t) (argc - optind - 1),
+                   cli.ignore_cid ? IMAGE_IGNORE_CID : 0, &e);
   if (b == NULL) {
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     goto out;
   }
+  for (size_t i = 0; i < b->n_disks; i++)
+    for (size_t j = 0; j < b->disks[i]->n_notes; j++)
+      fprintf (stderr, "v2vfs: %s\n", b->disks[i]->notes[j]);
   if (overlay_dir &&
       (store = overlay_store_open (overlay_dir, argv + optind,
                                    (size_t) (argc - optind - 1), &e)) == NULL) {

@@ -338,6 +338,24 @@ fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
       return -1;
     n->size = n->layout->q->file_size;
     n->alloc = n->layout->q->allocated;
+
+    /* A snapshot chain: what its deltas change above the base. */
+    if (img->parent) {
+      struct fs_text *t = calloc (1, sizeof *t);
+      if (t == NULL || (t->s = image_changes_json (img, e)) == NULL) {
+        free (t);
+        return t ? -1 : v2_err (e, ENOMEM, "out of memory");
+      }
+      t->len = strlen (t->s);
+      t->refs = 1;
+      if (add_disk_node (fs, img, "changed", 0444, e) == -1) {
+        text_put (t);
+        return -1;
+      }
+      n = &fs->nodes[fs->n_nodes - 1];
+      n->text = t;
+      n->size = n->alloc = t->len;
+    }
   }
   return add_domains (fs, b, e);
 }

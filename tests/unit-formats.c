@@ -19,6 +19,7 @@
 #include "source.h"
 #include "tar.h"
 #include "vmdk.h"
+#include "vmdk-sparse.h"
 #include "vmx.h"
 
 #include "unit.h"
@@ -220,7 +221,7 @@ test_sparse (void)
     size_t len = make_sparse (img, cases[i].capacity, cases[i].gte1, cases[i].flags);
     struct v2_error e = { 0 };
     struct source *s = source_from_mem ("mem.vmdk", img, len, &e);
-    struct vmdk_sparse *sp = s ? vmdk_sparse_open (s, &e) : NULL;
+    struct vmdk_sparse *sp = s ? (struct vmdk_sparse *) vmdk_sparse_open (s, &e) : NULL;
 
     if (cases[i].error) {
       CHECK (sp == NULL, "case %zu: opened", i);
@@ -229,14 +230,14 @@ test_sparse (void)
     else {
       CHECK (sp != NULL, "case %zu: %s", i, e.msg);
       if (sp) {
-        CHECK (sp->allocated_grains == 2, "case %zu: %" PRIu64, i, sp->allocated_grains);
+        CHECK (sp->m.allocated_grains == 2, "case %zu: %" PRIu64, i, sp->m.allocated_grains);
         CHECK (vmdk_sparse_gte (sp, 1) == 16 && vmdk_sparse_gte (sp, 3) == 24 &&
                vmdk_sparse_gte (sp, 0) == 0, "case %zu: GTEs", i);
-        CHECK (vmdk_grain_len (sp, 3) == (cases[i].capacity - 24) * 512,
+        CHECK (grain_map_len (&sp->m, 3) == (cases[i].capacity - 24) * 512,
                "case %zu: last grain length", i);
       }
     }
-    vmdk_sparse_free (sp);
+    grain_map_free (sp ? &sp->m : NULL);
     source_free (s);
   }
 }
@@ -269,7 +270,7 @@ test_sparse_gd_first (void)
   static unsigned char img[1024];
   struct v2_error e = { 0 };
   struct source *s;
-  struct vmdk_sparse *sp;
+  struct grain_map *sp;
   unsigned long before = vm_peak_kib (), grew;
 
   memcpy (img, "KDMV", 4);
@@ -285,7 +286,7 @@ test_sparse_gd_first (void)
   CHECK_STR (e.msg, "mem.vmdk: grain directory at sector 1 (33554432 "
              "entries) is past the end of the file (1024 bytes)");
   CHECK (before == 0 || grew < 64 << 10, "the peak grew by %lu KiB", grew);
-  vmdk_sparse_free (sp);
+  grain_map_free (sp);
   source_free (s);
 }
 

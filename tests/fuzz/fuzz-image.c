@@ -146,7 +146,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   FUZZ_CHECK (c.tar != NULL && tar_read_index (c.tar, &c.idx, &e) == 0 &&
               c.idx.n == 1, "%s", e.msg);
   img = image_open_vmdk (&c, "disk.vmdk", "fuzz.ovf: File 'disk' href",
-                         "disk", 0, &e);
+                         "disk", 0, 0, &e);
   if (img == NULL)
     fuzz_check_error (&e, "disk");
   else {
