@@ -358,7 +358,7 @@ check_chain_views ()
 {
     local label=$1 mnt=$2 name=$3 ref=$4 changed=$5 got
     got=$(view_listing "$mnt/disks" | tr ' ' '\n' | LC_ALL=C sort | tr '\n' ' ')
-    [ "$got" = " $name.changed $name.qcow2 $name.raw " ] ||
+    [ "$got" = "$name.changed $name.qcow2 $name.raw " ] ||
         fail "$label: disks/ holds '$got'"
     cmp "$mnt/disks/$name.raw" "$ref" || fail "$label: $name.raw differs"
     qemu_check "$label" "$mnt/disks/$name.qcow2"
