@@ -221,7 +221,8 @@ def descriptor(lv, parent_cid, parent_hint):
                   'ddb.virtualHWVersion = "14"']
     if lv.kind == "sesparse":
         lines.append('ddb.grain = "8"')
-    lines.append('ddb.longContentID = "%032x"' % (lv.cid * 0x1000100010001))
+    # VMware's longContentID ends in the CID.
+    lines.append('ddb.longContentID = "%024x%08x"' % (lv.long_id, lv.cid))
     return "\n".join(lines) + "\n"
 
 
@@ -374,9 +375,15 @@ def parse_args(argv):
         prog="mkdelta.py",
         description="Write an ESXi snapshot chain (flat base, COWD and "
         "SEsparse deltas) from a spec of writes.",
-        epilog="Example: mkdelta.py --size 64M+7s d disk base=vmfs "
-        "data@0:1M delta=cowd data@4K:1000 zero@0:4K delta=sesparse "
-        "unmap@8K:8K data@-1s:1s")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="TOKENs, left to right: base=vmfs|flat, then its writes; "
+        "delta=cowd|sesparse [grain=N] [size=BYTES], then its writes.\n"
+        "Writes: data@OFF:LEN zero@OFF:LEN unmap@OFF:LEN zerodata@OFF:LEN "
+        "(OFF < 0: from the end).\n"
+        "A delta bigger than its base: size=BYTES on the delta.\n"
+        "Example: mkdelta.py --size 64M+7s d disk base=vmfs data@0:1M "
+        "delta=cowd data@4K:1000 zero@0:4K\n"
+        "         delta=sesparse unmap@8K:8K data@-1s:1s")
     p.add_argument("--size", default="64M", help="capacity of every level "
                    "(bytes, suffixes s K M G joined by +; default 64M)")
     p.add_argument("--seed", type=int, default=1, help="pattern seed")
@@ -414,8 +421,10 @@ def main(argv):
 
     os.makedirs(args.dir, exist_ok=True)
     cid_rng = random.Random("cid:%d" % args.seed)
+    long_rng = random.Random("longContentID:%d" % args.seed)
     for n, lv in enumerate(levels):
         lv.cid = cid_rng.getrandbits(32) | 1
+        lv.long_id = long_rng.getrandbits(96)
         if n == 0:
             lv.desc = "%s.vmdk" % args.name
             lv.extent = "%s-flat.vmdk" % args.name
