@@ -298,3 +298,74 @@ ${2:-}<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http:/
 </Envelope>
 EOF
 }
+
+# ---------------------------------------------------------------------
+# Snapshot chains (tests/mkdelta.py writes the ESXi ones, qemu-img the
+# hosted ones; tests/deltaref.py is the reference reader).
+
+# mkdelta ARGS...: tests/mkdelta.py (prints the top descriptor's path).
+mkdelta ()
+{
+    python3 "$tests_srcdir/mkdelta.py" "$@" || fail "mkdelta.py $* failed"
+}
+
+# deltaref ARGS...: tests/deltaref.py.
+deltaref ()
+{
+    python3 "$tests_srcdir/deltaref.py" "$@"
+}
+
+# check_chain_oracles LABEL TOP DELTAS [MODEL]: the reference reader and
+# qemu-img agree on the chain whose top descriptor is TOP, DELTAS levels
+# above its base: deltaref.py's merged disk (left in TOP.ref.raw) is
+# byte for byte qemu-img convert's (and MODEL's, mkdelta.py's own view,
+# when given), and deltaref.py's changed list (left in TOP.ref.changed)
+# has the ranges, kinds and depths of qemu-img map's entries above the
+# base.  A writer that writes what the spec does not say fails here,
+# before any mount.
+check_chain_oracles ()
+{
+    local label=$1 top=$2 deltas=$3 model=${4:-}
+    qemu-img convert -q -f vmdk -O raw "$top" "$top.qemu.raw" ||
+        fail "$label: qemu-img convert refuses $top"
+    deltaref raw "$top" "$top.ref.raw" || fail "$label: deltaref.py refuses $top"
+    cmp "$top.qemu.raw" "$top.ref.raw" ||
+        fail "$label: qemu-img and deltaref.py read $top differently"
+    if [ -n "$model" ]; then
+        cmp "$model" "$top.ref.raw" ||
+            fail "$label: mkdelta.py's model and deltaref.py differ"
+    fi
+    rm -f -- "$top.qemu.raw"
+    deltaref changed "$top" "$top.ref.changed" ||
+        fail "$label: deltaref.py changed $top failed"
+    qemu-img map -f vmdk --output=json "$top" > "$top.qemu.map" ||
+        fail "$label: qemu-img map $top failed"
+    deltaref qemu-changed "$deltas" "$top.qemu.map" > "$top.qemu.changed"
+    deltaref normalize "$top.ref.changed" > "$top.ref.norm"
+    diff -u "$top.qemu.changed" "$top.ref.norm" >&2 ||
+        fail "$label: deltaref.py's changed extents differ from qemu-img map's"
+    echo "$label: qemu-img and deltaref.py agree:" \
+         "$(wc -l < "$top.ref.norm") changed extents," \
+         "$(sha_of "$top.ref.raw" | cut -c1-16)"
+}
+
+# check_chain_views LABEL MNT NAME REF_RAW REF_CHANGED: the views of a
+# mounted chain: NAME.raw is REF_RAW byte for byte, NAME.qcow2 passes
+# qemu-img check and reads as REF_RAW, and NAME.changed is a sorted,
+# merged list in qemu-img map's shape holding the extents, kinds and
+# depths of REF_CHANGED (deltaref.py's).
+check_chain_views ()
+{
+    local label=$1 mnt=$2 name=$3 ref=$4 changed=$5 got
+    got=$(view_listing "$mnt/disks" | tr ' ' '\n' | LC_ALL=C sort | tr '\n' ' ')
+    [ "$got" = "$name.changed $name.qcow2 $name.raw " ] ||
+        fail "$label: disks/ holds '$got'"
+    cmp "$mnt/disks/$name.raw" "$ref" || fail "$label: $name.raw differs"
+    qemu_check "$label" "$mnt/disks/$name.qcow2"
+    qemu_compare qcow2 "$mnt/disks/$name.qcow2" raw "$ref"
+    deltaref normalize --strict "$mnt/disks/$name.changed" > "$ref.got.norm" ||
+        fail "$label: $name.changed is not a sorted, merged extent list"
+    deltaref normalize "$changed" > "$ref.want.norm"
+    diff -u "$ref.want.norm" "$ref.got.norm" >&2 ||
+        fail "$label: $name.changed differs from deltaref.py's"
+}
