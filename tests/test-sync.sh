@@ -11,7 +11,11 @@
 #      deltas (above the base; above c1 with --base c1.vmdk), which are
 #      whole grains;
 #   4. --dry-run lists the same extents and changes no byte of the target;
-#   5. no file of the chain changes, nothing stays mounted.
+#   5. an ESXi chain (a vmfs base, a COWD delta, an SEsparse delta with
+#      zeroed and unmapped grains, tests/mkdelta.py): onto raw and qcow2
+#      copies of the base, the result is tests/deltaref.py's merged disk,
+#      and the bytes written are its changed extents' total;
+#   6. no file of the chain changes, nothing stays mounted.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires qemu-img qemu-io qemu-storage-daemon python3 losetup
@@ -96,6 +100,26 @@ listed=$(awk '$1 == "data" || $1 == "zero" { sub(/^\+/, "", $3); n += $3 } END {
 expect_lines out '^zero 4194304 +262144$' '^data 4456448 +65536$' '^zero 6291456 +131072$'
 [ "$(sha_of t2.raw)" = "$before" ] || fail "--dry-run wrote the target"
 
-# 5.
+# 5. ESXi deltas.
+esx=$(mkdelta --seed 21 --size 64M+7s esx disk \
+    base=vmfs data@0:4M data@-1M:1M \
+    delta=cowd data@1M:1M data@3M+1:5000 data@-3s:3s \
+    delta=sesparse zero@1M:256K unmap@1M+512K:4K data@1M+300K:10 data@3M:4K \
+    data@-2s:1s)
+esx_sums=$(sha256sum esx/*)
+deltaref raw "$esx" esx-ref.raw
+deltaref changed "$esx" esx.changed
+esx_all=$(python3 -c 'import json, sys; print(sum(e["length"] for e in json.load(open(sys.argv[1]))))' esx.changed)
+for fmt in raw qcow2; do
+    qemu-img convert -O "$fmt" esx/disk.vmdk "esx-t.$fmt"
+    "$sync" -q --verify "$esx" "esx-t.$fmt" > out || fail "v2vfs-sync esx-t.$fmt failed"
+    [ "$(wrote out)" = "$esx_all" ] ||
+        fail "esx-t.$fmt: wrote $(wrote out) bytes, deltaref.py's extents hold $esx_all"
+    qemu_compare "$fmt" "esx-t.$fmt" raw esx-ref.raw
+done
+echo "ESXi chain: $esx_all bytes written onto raw and qcow2, equal to deltaref.py's disk"
+[ "$(sha256sum esx/*)" = "$esx_sums" ] || fail "a file of the ESXi chain changed"
+
+# 6.
 [ "$(sha256sum base.vmdk c1.vmdk c2.vmdk)" = "$sums" ] || fail "a file of the chain changed"
 echo "v2vfs-sync: raw, qcow2 and block targets equal qemu-img's merged disk; $all bytes written"
