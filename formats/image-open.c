@@ -93,7 +93,8 @@ add_grains (struct image *img, const struct source *src, enum grain_format want,
     grain_map_free (gm);
     return -1;
   }
-  img->max_grain = MAX (img->max_grain, gm->grain_bytes);
+  if (gm->ops->inflate)                 /* the cache is for inflated grains */
+    img->max_grain = MAX (img->max_grain, gm->grain_bytes);
   if (out)
     *out = gm;
   return add_extent (img, (struct image_extent) {

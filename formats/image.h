@@ -48,7 +48,8 @@ struct image {
   struct image_extent *extents;
   size_t n_sources;
   struct source **sources;      /* owned */
-  uint64_t max_grain;           /* largest grain, bytes (0: none) */
+  uint64_t max_grain;           /* largest grain that may be compressed,
+                                   bytes (0: none) */
   size_t n_slots;
   struct grain_slot *slots;
   /* A snapshot chain: the disk beneath this delta (owned), or NULL. */

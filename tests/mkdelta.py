@@ -287,7 +287,7 @@ def se_gte_allocated(cluster):
     return (0x3 << 60) | ((cluster & 0xFFF) << 48) | (cluster >> 12)
 
 
-def write_sesparse(path, lv, dirty, order_rng):
+def write_sesparse(path, lv, dirty, order_rng, compact=False):
     """SEsparse (FORMATS.md A.7): constant header, volatile header,
     journal header and journal, grain directory, grain tables, free
     bitmap, backmap, grains.  Grain tables and grains are placed in a
@@ -309,13 +309,13 @@ def write_sesparse(path, lv, dirty, order_rng):
     for name, size in (("const", 1), ("volatile", 1), ("journal_header", 2)):
         regions[name] = (pos, size)
         pos += size
-    for name, size in (("journal", 2048),
+    for name, size in (("journal", 8 if compact else 2048),
                        ("grain_dir", gd_entries * 8 // SECTOR),
                        ("grain_tables", max(1, n_gt) * SE_GT_SECTORS),
                        ("free_bitmap", ceil_div(ceil_div(n_clusters, 8), SECTOR)),
                        ("backmap", ceil_div(n_clusters * 8, SECTOR)),
                        ("grains", n_clusters * SE_GRAIN)):
-        pos = align(pos, SE_ALIGN)
+        pos = align(pos, 1 if compact else SE_ALIGN)
         regions[name] = (pos, size)
         pos += size
 
@@ -387,6 +387,9 @@ def parse_args(argv):
     p.add_argument("--size", default="64M", help="capacity of every level "
                    "(bytes, suffixes s K M G joined by +; default 64M)")
     p.add_argument("--seed", type=int, default=1, help="pattern seed")
+    p.add_argument("--compact", action="store_true",
+                   help="SEsparse regions back to back and a small journal "
+                        "(fuzz seeds), not 1 MiB aligned as ESXi has them")
     p.add_argument("--raw", metavar="FILE",
                    help="also write the merged disk as this writer sees it")
     bad = p.add_argument_group("bad chains, for the negative tests")
@@ -454,7 +457,8 @@ def main(argv):
             if lv.kind == "cowd":
                 write_cowd(path, lv, hint, order_rng)
             else:
-                write_sesparse(path, lv, args.dirty_journal, order_rng)
+                write_sesparse(path, lv, args.dirty_journal, order_rng,
+                               args.compact)
             text = descriptor(lv, pcid, hint)
         with open(os.path.join(args.dir, lv.desc), "w") as f:
             f.write(text)

@@ -69,7 +69,7 @@ check_data (struct image *img, uint64_t from, uint64_t to, uint64_t *budget)
     size_t n = (size_t) MIN (MIN (to - from, CHUNK), *budget), at;
     *budget -= n;
     if (image_pread (img, chunk, n, from, &e) == -1) {
-      fuzz_check_error (&e, "disk");
+      fuzz_check_error (&e, "fuzz.ova:");
       return;                   /* a grain that does not inflate */
     }
     for (at = 0; at < n; at += PIECE) {
@@ -192,7 +192,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   img = image_open_vmdk (&c, "disk.vmdk", "fuzz.ovf: File 'disk' href",
                          "disk", 0, 0, &e);
   if (img == NULL)
-    fuzz_check_error (&e, "disk");
+    fuzz_check_error (&e, n == 1 ? "disk" : "fuzz.ova:");
   else {
     FUZZ_CHECK (img->allocated <= img->size, "%" PRIu64 " bytes allocated "
                 "of %" PRIu64, img->allocated, img->size);

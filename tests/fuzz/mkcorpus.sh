@@ -91,6 +91,14 @@ printf '%s\n' '# Disk DescriptorFile' 'version=1' 'CID=fffffffe' \
        'parentCID=ffffffff' 'createType="monolithicFlat"' \
        'RW 2 FLAT "disk.vmdk" 0' 'RW 100 ZERO' 'NOACCESS 8 FLAT "disk.vmdk" 1' \
        'ddb.adapterType = "lsilogic"' > "$corpus/image/descriptor.vmdk"
+# Snapshot deltas (tests/mkdelta.py): the harness makes a chain of a COWD
+# or SEsparse input over a base.  Small disks: 1 MiB and 17 sectors.
+python3 "$tests/mkdelta.py" --seed 1 --size 1M+17s "$tmp/cowd" d base=vmfs \
+    delta=cowd grain=8 data@0:1000 data@-1s:1s data@64K:8K >/dev/null
+cp "$tmp/cowd/d-000001-delta.vmdk" "$corpus/image/cowd.bin"
+python3 "$tests/mkdelta.py" --seed 2 --compact --size 1M+17s "$tmp/se" d base=vmfs \
+    delta=sesparse data@0:4K zero@8K:4K unmap@16K:4K data@-1s:1s >/dev/null
+cp "$tmp/se/d-000001-sesparse.vmdk" "$corpus/image/sesparse.bin"
 
 # ---- OVAs: ustar, pax and GNU headers, long names, a directory, chunks.
 mkdir -p "$tmp/ova/sub"
