@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "fullio.h"
 
 ssize_t
@@ -105,4 +108,34 @@ read_small_file (const char *path, size_t max, size_t *len)
   close (fd);
   errno = (int) r;
   return NULL;
+}
+
+int
+replace_file (const char *path, const void *data, size_t len, struct v2_error *e)
+{
+  CLEANUP_FREE char *tmp = NULL, *dir = NULL;
+  CLEANUP_CLOSE int fd = -1, dfd = -1;
+  char *slash;
+
+  if (asprintf (&tmp, "%s.tmpXXXXXX", path) == -1 || (dir = strdup (path)) == NULL)
+    return v2_err (e, ENOMEM, "out of memory");
+  slash = strrchr (dir, '/');
+  if (slash == NULL)
+    strcpy (dir, ".");
+  else if (slash == dir)
+    slash[1] = '\0';
+  else
+    *slash = '\0';
+  if ((fd = mkostemp (tmp, O_CLOEXEC)) == -1)
+    return v2_err (e, errno, "%s: %s", tmp, strerror (errno));
+  if (fchmod (fd, 0644) == -1 || pwrite_full (fd, data, len, 0) == -1 ||
+      fsync (fd) == -1 || rename (tmp, path) == -1) {
+    int err = errno;
+    unlink (tmp);
+    return v2_err (e, err, "%s: %s", path, strerror (err));
+  }
+  /* The rename is durable once the directory is. */
+  if ((dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 || fsync (dfd) == -1)
+    return v2_err (e, errno, "%s: %s", dir, strerror (errno));
+  return 0;
 }

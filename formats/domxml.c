@@ -188,9 +188,22 @@ write_clock (xmlTextWriterPtr w, const struct wants *x)
   return 0;
 }
 
-/* "sda", ..., "sdz", "sdaa", ...: libvirt's disk naming. */
-static void
-disk_target (char *out, size_t cap, const char *prefix, size_t i)
+void
+domxml_bus_names (enum domxml_disk_bus bus, const char **prefix,
+                  const char **name)
+{
+  static const struct { const char *prefix, *bus; } buses[] = {
+    [DOMXML_DISK_SATA] = { "sd", "sata" },
+    [DOMXML_DISK_VIRTIO_BLK] = { "vd", "virtio" },
+    [DOMXML_DISK_VIRTIO_SCSI] = { "sd", "scsi" },
+  };
+
+  *prefix = buses[bus].prefix;
+  *name = buses[bus].bus;
+}
+
+void
+domxml_disk_target (char *out, size_t cap, const char *prefix, size_t i)
 {
   char suffix[8];
   size_t n = 0, k;
@@ -212,17 +225,14 @@ static int
 write_disks (xmlTextWriterPtr w, const struct vm *vm,
              const struct domxml_opts *o)
 {
-  static const struct { const char *prefix, *bus; } buses[] = {
-    [DOMXML_DISK_SATA] = { "sd", "sata" },
-    [DOMXML_DISK_VIRTIO_BLK] = { "vd", "virtio" },
-    [DOMXML_DISK_VIRTIO_SCSI] = { "sd", "scsi" },
-  };
-  const char *prefix = buses[o->disk_bus].prefix, *bus = buses[o->disk_bus].bus;
+  const char *prefix, *bus;
   size_t i;
+
+  domxml_bus_names (o->disk_bus, &prefix, &bus);
 
   for (i = 0; i < vm->n_disks; i++) {
     char dev[16];
-    disk_target (dev, sizeof dev, prefix, i);
+    domxml_disk_target (dev, sizeof dev, prefix, i);
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "disk");
@@ -256,7 +266,7 @@ write_cdroms (xmlTextWriterPtr w, const struct vm *vm,
 
   for (i = 0; i < vm->n_cdroms; i++) {
     char dev[16];
-    disk_target (dev, sizeof dev, "sd", first + i);
+    domxml_disk_target (dev, sizeof dev, "sd", first + i);
     W_START ("disk");
     W_ATTR ("type", "file");
     W_ATTR ("device", "cdrom");

@@ -47,6 +47,14 @@ struct domxml_opts {
   bool virtio_net;
 };
 
+/* The disks' names on BUS ("vd" for virtio-blk, else "sd") and the
+ * bus's name in libvirt's <target bus=...>. */
+void domxml_bus_names (enum domxml_disk_bus bus, const char **prefix,
+                       const char **name);
+/* libvirt's name of disk I (from 0) on a bus whose disks are PREFIX...:
+ * "sda", ..., "sdz", "sdaa", ...; at most 15 bytes and the NUL. */
+void domxml_disk_target (char *out, size_t cap, const char *prefix, size_t i);
+
 /* Parse one --network-map value ("FROM=TO", "FROM=network:TO") into M
  * (whose strings the caller frees with domxml_net_map_free). */
 int domxml_parse_net_map (const char *s, struct domxml_net_map *m,

@@ -112,3 +112,23 @@ xml_read_untrusted (const char *xml, size_t len, const char *name, struct v2_err
   }
   return doc;
 }
+
+xmlNode *
+xml_child (xmlNode *n, const char *name)
+{
+  for (n = n ? n->children : NULL; n; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, name) == 0)
+      return n;
+  return NULL;
+}
+
+void
+xml_drop_children (xmlNode *n, const char *name)
+{
+  xmlNode *c;
+
+  while ((c = xml_child (n, name)) != NULL) {
+    xmlUnlinkNode (c);
+    xmlFreeNode (c);
+  }
+}

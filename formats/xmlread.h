@@ -19,4 +19,9 @@
 xmlDoc *xml_read_untrusted (const char *xml, size_t len, const char *name,
                             struct v2_error *e);
 
+/* The first child element of N (NULL: none) named NAME, or NULL. */
+xmlNode *xml_child (xmlNode *n, const char *name);
+/* Unlink and free every child element of N (NULL: none) named NAME. */
+void xml_drop_children (xmlNode *n, const char *name);
+
 #endif

@@ -1,8 +1,12 @@
 /* v2vfs-boot: test-boot the VM of a v2vfs mount under libvirt, without
- * touching the mount.
+ * touching the mount; or any libvirt domain (--domain-xml), such as the
+ * one v2vfs-fix writes for the fixed copies on the target storage, or
+ * the mount's own pointed at those copies (-a).
  *
  * It reads MNT/domain.xml, puts a throwaway qcow2 layer over each disk
- * (backed by the raw view, which stays read-only), starts the result as
+ * (backed by the raw view, or the target, which stays read-only: its
+ * format is the domain's <driver type>, raw or qcow2; with -a, what the
+ * target's first bytes say, formats/target.h), starts the result as
  * a transient libvirt domain, and watches the serial console until a line
  * matches the readiness pattern.  Then it shuts the domain down (or
  * destroys it after a grace period), removes the layers, and reports the
@@ -40,6 +44,8 @@
 #include "domxml.h"
 #include "fullio.h"
 #include "qemu-user.h"
+#include "target.h"
+#include "xmlread.h"
 
 extern char **environ;
 
@@ -47,6 +53,10 @@ extern char **environ;
 #define LINE_MAX_BYTES 4096
 
 struct boot {
+  const char *xml_name;          /* the domain's file, for messages */
+  bool mount;                    /* it is MOUNTPOINT/domain.xml */
+  size_t n_targets;
+  struct target *targets;        /* -a: they replace its disks, in order */
   const char *ready;             /* the readiness pattern, as given */
   regex_t re;
   double timeout, shutdown_timeout;
@@ -105,9 +115,17 @@ usage (FILE *f)
 {
   fprintf (f,
 "Usage: v2vfs-boot [OPTIONS] MOUNTPOINT\n"
-"Test-boot the VM of a v2vfs mount as a transient libvirt domain, over\n"
-"throwaway qcow2 layers, and report when it is up.\n"
+"       v2vfs-boot [OPTIONS] --domain-xml FILE [-a TARGET...]\n"
+"Test-boot the VM of a v2vfs mount (or the libvirt domain FILE) as a\n"
+"transient libvirt domain, over throwaway qcow2 layers, and report when\n"
+"it is up.  The disks under the layers are never written.\n"
 "\n"
+"  --domain-xml FILE     boot this domain instead of MOUNTPOINT/domain.xml\n"
+"                        (its disks' raw or qcow2 files or block devices)\n"
+"  -a TARGET             with --domain-xml: boot this disk (raw or qcow2\n"
+"                        file, or block device) in place of FILE's next disk\n"
+"  --print-xml           print the test domain's XML and exit, without\n"
+"                        connecting to libvirt\n"
 "  --vm NAME             the VM's directory, when the mount holds several\n"
 "  --ready REGEX         the serial console line that means \"up\"\n"
 "                        (extended regex; default: login:)\n"
@@ -123,12 +141,13 @@ usage (FILE *f)
 "  --help\n");
 }
 
-/* Run qemu-img to make LAYER, a qcow2 backed by the raw file VIEW. */
+/* Run qemu-img to make LAYER, a qcow2 backed by VIEW, of FORMAT (raw or
+ * qcow2: given, never probed). */
 static int
-make_layer (const char *view, const char *layer)
+make_layer (const char *view, const char *format, const char *layer)
 {
   char *argv[] = { (char *) "qemu-img", (char *) "create", (char *) "-q",
-                   (char *) "-f", (char *) "qcow2", (char *) "-F", (char *) "raw",
+                   (char *) "-f", (char *) "qcow2", (char *) "-F", (char *) format,
                    (char *) "-b", (char *) view, (char *) layer, NULL };
   pid_t pid;
   int status;
@@ -144,27 +163,6 @@ make_layer (const char *view, const char *layer)
     return -1;
   }
   return 0;
-}
-
-static xmlNode *
-child_elem (xmlNode *n, const char *name)
-{
-  for (n = n ? n->children : NULL; n; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, name) == 0)
-      return n;
-  return NULL;
-}
-
-/* Remove every child of N named NAME. */
-static void
-drop_children (xmlNode *n, const char *name)
-{
-  xmlNode *c;
-
-  while ((c = child_elem (n, name)) != NULL) {
-    xmlUnlinkNode (c);
-    xmlFreeNode (c);
-  }
 }
 
 /* Can libvirt's qemu user open VIEW?  The test domain only reads it, so
@@ -184,6 +182,12 @@ check_view (const struct boot *b, const char *view)
     fprintf (stderr, "v2vfs-boot: %s: %s\n", view, strerror (errno));
     return -1;
   }
+  if (!can_read && !b->mount) {
+    fprintf (stderr, "v2vfs-boot: %s: libvirt's qemu runs as %s, which "
+             "cannot read this disk: %s; let it (chown, chmod, or setfacl "
+             "-m u:%s:r)\n", view, b->qemu.name, why, b->qemu.name);
+    return -1;
+  }
   if (!can_read) {
     fprintf (stderr, "v2vfs-boot: %s: libvirt's qemu runs as %s, which "
              "cannot read this disk: %s; mount it with -o allow_other "
@@ -191,7 +195,7 @@ check_view (const struct boot *b, const char *view)
              b->qemu.name);
     return -1;
   }
-  if (rw && !can_write)
+  if (rw && !can_write && b->mount)
     fprintf (stderr, "v2vfs-boot: note: %s: %s cannot write this disk (%s). "
              "This test boot writes to throwaway layers and does not mind, "
              "but a domain started from domain.xml itself (virsh create) "
@@ -200,55 +204,74 @@ check_view (const struct boot *b, const char *view)
   return 0;
 }
 
-/* <source file=VIEW> of a disk becomes the layer, with VIEW as its raw
- * backing store, which libvirt must neither relabel nor chown. */
+/* <source file=VIEW> (or dev=VIEW) of a disk becomes the layer, with
+ * VIEW as its backing store, in the format of the disk's <driver type>,
+ * which libvirt must neither relabel nor chown. */
 static int
 layer_disk (struct boot *b, xmlNode *disk)
 {
-  xmlNode *src = child_elem (disk, "source"), *drv = child_elem (disk, "driver");
+  xmlNode *src = xml_child (disk, "source"), *drv = xml_child (disk, "driver");
   xmlNode *bs, *bsrc, *n;
   CLEANUP_FREE char *layer = NULL;
-  xmlChar *view;
+  xmlChar *file = src ? xmlGetProp (src, BAD_CAST "file") : NULL;
+  xmlChar *dev = src && file == NULL ? xmlGetProp (src, BAD_CAST "dev") : NULL;
+  xmlChar *type = drv ? xmlGetProp (drv, BAD_CAST "type") : NULL;
+  const char *view = (const char *) (file ? file : dev);
+  const char *format = type ? (const char *) type : "raw";
+  int r = -1;
 
-  if (src == NULL || (view = xmlGetProp (src, BAD_CAST "file")) == NULL)
-    return 0;
+  if (view == NULL) {
+    r = 0;
+    goto out;
+  }
+  if (strcmp (format, "raw") != 0 && strcmp (format, "qcow2") != 0) {
+    fprintf (stderr, "v2vfs-boot: %s: %s: driver type '%s': v2vfs-boot layers "
+             "over raw and qcow2 disks\n", b->xml_name, view, format);
+    goto out;
+  }
   if (b->n_layers == MAX_LAYERS ||
       asprintf (&layer, "%s/disk%zu.qcow2", b->dir, b->n_layers) == -1) {
-    xmlFree (view);
     fprintf (stderr, "v2vfs-boot: too many disks\n");
-    return -1;
+    goto out;
   }
-  if (check_view (b, (const char *) view) == -1 ||
-      make_layer ((const char *) view, layer) == -1) {
-    xmlFree (view);
-    return -1;
-  }
+  if (check_view (b, view) == -1 || make_layer (view, format, layer) == -1)
+    goto out;
   b->layers[b->n_layers++] = strdup (layer);
+  xmlSetProp (disk, BAD_CAST "type", BAD_CAST "file");
+  xmlUnsetProp (src, BAD_CAST "dev");
   xmlSetProp (src, BAD_CAST "file", BAD_CAST layer);
   /* libvirt labels the layer for qemu as usual; the seclabel moves to
    * the view, below. */
-  drop_children (src, "seclabel");
+  xml_drop_children (src, "seclabel");
+  if (drv == NULL && (drv = xmlNewChild (disk, NULL, BAD_CAST "driver", NULL)))
+    xmlSetProp (drv, BAD_CAST "name", BAD_CAST "qemu");
   if (drv)
     xmlSetProp (drv, BAD_CAST "type", BAD_CAST "qcow2");
+  /* The chain is the one named here, whatever the domain said. */
+  xml_drop_children (disk, "backingStore");
   bs = xmlNewChild (disk, NULL, BAD_CAST "backingStore", NULL);
-  xmlSetProp (bs, BAD_CAST "type", BAD_CAST "file");
+  xmlSetProp (bs, BAD_CAST "type", BAD_CAST (dev ? "block" : "file"));
   n = xmlNewChild (bs, NULL, BAD_CAST "format", NULL);
-  xmlSetProp (n, BAD_CAST "type", BAD_CAST "raw");
+  xmlSetProp (n, BAD_CAST "type", BAD_CAST format);
   bsrc = xmlNewChild (bs, NULL, BAD_CAST "source", NULL);
-  xmlSetProp (bsrc, BAD_CAST "file", view);
+  xmlSetProp (bsrc, BAD_CAST (dev ? "dev" : "file"), BAD_CAST view);
   n = xmlNewChild (bsrc, NULL, BAD_CAST "seclabel", NULL);
   xmlSetProp (n, BAD_CAST "model", BAD_CAST "dac");
   xmlSetProp (n, BAD_CAST "relabel", BAD_CAST "no");
   xmlNewChild (bs, NULL, BAD_CAST "backingStore", NULL);
-  xmlFree (view);
-  return 0;
+  r = 0;
+ out:
+  xmlFree (file);
+  xmlFree (dev);
+  xmlFree (type);
+  return r;
 }
 
 /* A NIC on user-mode networking: same MAC and model, no LAN. */
 static void
 isolate_nic (xmlNode *nic)
 {
-  xmlNode *src = child_elem (nic, "source");
+  xmlNode *src = xml_child (nic, "source");
 
   xmlSetProp (nic, BAD_CAST "type", BAD_CAST "user");
   if (src) {
@@ -270,13 +293,13 @@ static void
 tcg_only (xmlNode *dom)
 {
   static const char *const hyperv_kvm_only[] = { "vpindex", "synic", "stimer" };
-  xmlNode *hv = child_elem (child_elem (dom, "features"), "hyperv");
-  xmlNode *cpu = child_elem (dom, "cpu");
+  xmlNode *hv = xml_child (xml_child (dom, "features"), "hyperv");
+  xmlNode *cpu = xml_child (dom, "cpu");
   xmlChar *mode = cpu ? xmlGetProp (cpu, BAD_CAST "mode") : NULL;
   size_t i;
 
   for (i = 0; i < sizeof hyperv_kvm_only / sizeof *hyperv_kvm_only; i++)
-    drop_children (hv, hyperv_kvm_only[i]);
+    xml_drop_children (hv, hyperv_kvm_only[i]);
   if (mode && strcmp ((const char *) mode, "host-passthrough") == 0)
     xmlUnsetProp (cpu, BAD_CAST "mode");
   xmlFree (mode);
@@ -287,23 +310,32 @@ tcg_only (xmlNode *dom)
 static char *
 test_domain (struct boot *b, const char *domxml, size_t len)
 {
-  xmlDoc *doc = xmlReadMemory (domxml, (int) len, "domain.xml", NULL,
-                               XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+  struct v2_error e;
+  xmlDoc *doc = xml_read_untrusted (domxml, len, b->xml_name, &e);
   xmlNode *dom = doc ? xmlDocGetRootElement (doc) : NULL;
   xmlNode *name, *devs, *n;
   xmlChar *out = NULL;
   char *r = NULL;
   int out_len;
 
+  if (doc == NULL) {
+    fprintf (stderr, "v2vfs-boot: %s\n", e.msg);
+    goto out;
+  }
   if (dom == NULL || strcmp ((const char *) dom->name, "domain") != 0) {
-    fprintf (stderr, "v2vfs-boot: domain.xml: not a libvirt domain\n");
+    fprintf (stderr, "v2vfs-boot: %s: not a libvirt domain\n", b->xml_name);
+    goto out;
+  }
+  if (b->n_targets &&
+      target_point_domain (doc, b->xml_name, b->targets, b->n_targets, &e) == -1) {
+    fprintf (stderr, "v2vfs-boot: %s\n", e.msg);
     goto out;
   }
   if (b->tcg) {
     xmlSetProp (dom, BAD_CAST "type", BAD_CAST "qemu");
     tcg_only (dom);
   }
-  if ((name = child_elem (dom, "name")) != NULL) {
+  if ((name = xml_child (dom, "name")) != NULL) {
     xmlChar *old = xmlNodeGetContent (name);
     CLEANUP_FREE char *nn = NULL;
     if (asprintf (&nn, "%s-v2vfs-boot", old ? (const char *) old : "vm") == -1)
@@ -311,7 +343,7 @@ test_domain (struct boot *b, const char *domxml, size_t len)
     xmlFree (old);
     xmlNodeSetContent (name, BAD_CAST (nn ? nn : "v2vfs-boot"));
   }
-  devs = child_elem (dom, "devices");
+  devs = xml_child (dom, "devices");
   for (n = devs ? devs->children : NULL; n; n = n->next) {
     if (n->type != XML_ELEMENT_NODE)
       continue;
@@ -414,6 +446,46 @@ remove_layers (struct boot *b)
     rmdir (b->dir);
 }
 
+/* The arguments' mode (a mount's domain.xml, or --domain-xml with or
+ * without -a), or one line (or the usage) saying what is wrong. */
+static int
+check_mode (const struct boot *b, const char *domxml, const char *vm, int n_args)
+{
+  const char *why = NULL;
+
+  if (domxml && n_args)
+    why = "--domain-xml FILE boots FILE: give it or a MOUNTPOINT, not both";
+  else if (domxml && vm)
+    why = "--vm names a VM of a mount: --domain-xml names the domain itself";
+  else if (!domxml && b->n_targets)
+    why = "-a needs --domain-xml FILE: the targets replace its disks";
+  if (why) {
+    fprintf (stderr, "v2vfs-boot: %s\n", why);
+    return -1;
+  }
+  if (!domxml && n_args != 1) {
+    usage (stderr);
+    return -1;
+  }
+  return 0;
+}
+
+/* Look at the -a targets (B->n_targets of them, in B->targets' paths,
+ * which become the targets' absolute paths). */
+static int
+probe_targets (struct boot *b, char *const *args)
+{
+  struct v2_error e;
+  size_t i;
+
+  for (i = 0; i < b->n_targets; i++)
+    if (target_probe (args[i], false, &b->targets[i], &e) == -1) {
+      fprintf (stderr, "v2vfs-boot: -a %s\n", e.msg);
+      return -1;
+    }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -424,13 +496,19 @@ main (int argc, char **argv)
     { "shutdown-timeout", required_argument, NULL, 's' },
     { "connect", required_argument, NULL, 'c' },
     { "keep-network", no_argument, NULL, 'k' },
-    { "accel", required_argument, NULL, 'a' },
+    { "accel", required_argument, NULL, 'A' },
+    { "domain-xml", required_argument, NULL, 'D' },
+    { "print-xml", no_argument, NULL, 'p' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct boot b = { .ready = "login:", .timeout = 600, .shutdown_timeout = 60 };
-  const char *uri = "qemu:///system", *vm = NULL, *accel = NULL;
+  const char *uri = "qemu:///system", *vm = NULL, *accel = NULL, *domxml = NULL;
   CLEANUP_FREE char *path = NULL, *xml = NULL, *testxml = NULL, *name = NULL;
+  /* The -a arguments: at most one an argument. */
+  CLEANUP_FREE char **targets = calloc ((size_t) argc, sizeof *targets);
+  bool print_xml = false;
+  size_t i;
   virConnectPtr conn = NULL;
   virDomainPtr dom = NULL;
   struct sigaction sa = { .sa_handler = on_signal };
@@ -438,9 +516,14 @@ main (int argc, char **argv)
   int c, ret = 1, timer = -1;
   size_t len;
 
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  if (targets == NULL)
+    return 1;
+  while ((c = getopt_long (argc, argv, "a:", longopts, NULL)) != -1) {
     char *end;
     switch (c) {
+    case 'a': targets[b.n_targets++] = optarg; break;
+    case 'D': domxml = optarg; break;
+    case 'p': print_xml = true; break;
     case 'v': vm = optarg; break;
     case 'r': b.ready = optarg; break;
     case 't':
@@ -456,7 +539,7 @@ main (int argc, char **argv)
     }
     case 'c': uri = optarg; break;
     case 'k': b.keep_network = true; break;
-    case 'a':
+    case 'A':
       if (strcmp (optarg, "kvm") != 0 && strcmp (optarg, "tcg") != 0) {
         fprintf (stderr, "v2vfs-boot: --accel %s: want kvm or tcg\n", optarg);
         return 1;
@@ -467,10 +550,13 @@ main (int argc, char **argv)
     default: usage (stderr); return 1;
     }
   }
-  if (argc - optind != 1) {
-    usage (stderr);
+  if (check_mode (&b, domxml, vm, argc - optind) == -1)
     return 1;
-  }
+  b.mount = domxml == NULL;
+  if (b.n_targets &&
+      ((b.targets = calloc (b.n_targets, sizeof *b.targets)) == NULL ||
+       probe_targets (&b, targets) == -1))
+    goto out_targets;
   /* qemu:///system runs qemu as libvirt's qemu user; a session URI
    * runs it as the caller, who can read what they mounted. */
   b.check_access = strcmp (uri, "qemu:///system") == 0 &&
@@ -479,11 +565,16 @@ main (int argc, char **argv)
   if (regcomp (&b.re, b.ready, REG_EXTENDED | REG_NOSUB) != 0) {
     fprintf (stderr, "v2vfs-boot: --ready '%s': not a valid regular expression\n",
              b.ready);
-    return 1;
+    goto out_targets;
   }
-  if (asprintf (&path, "%s%s%s/domain.xml", argv[optind], vm ? "/" : "",
-                vm ? vm : "") == -1)
+  if (domxml)
+    path = strdup (domxml);
+  else if (asprintf (&path, "%s%s%s/domain.xml", argv[optind], vm ? "/" : "",
+                     vm ? vm : "") == -1)
+    path = NULL;
+  if (path == NULL)
     goto out;
+  b.xml_name = path;
   if ((xml = read_small_file (path, DOMXML_MAX_BYTES, &len)) == NULL) {
     fprintf (stderr, "v2vfs-boot: %s: %s\n", path, strerror (errno));
     goto out;
@@ -499,6 +590,12 @@ main (int argc, char **argv)
   }
   if ((testxml = test_domain (&b, xml, (size_t) len)) == NULL)
     goto out;
+  /* What a boot would start, with its layers, which go as it exits. */
+  if (print_xml) {
+    fputs (testxml, stdout);
+    ret = fflush (stdout) == 0 ? 0 : 1;
+    goto out;
+  }
 
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
@@ -572,5 +669,9 @@ main (int argc, char **argv)
   remove_layers (&b);
   regfree (&b.re);
   free (b.ready_line);
+ out_targets:
+  for (i = 0; b.targets && i < b.n_targets; i++)
+    target_free (&b.targets[i]);
+  free (b.targets);
   return ret;
 }

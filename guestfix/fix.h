@@ -31,7 +31,9 @@ struct fix {
   bool dry_run;
   /* The VM, as domain.xml describes it. */
   size_t n_disks;
-  char **disks;                  /* the raw views, in order */
+  char **disks;                  /* the raw views (or the -a targets), in order */
+  const char *const *formats;    /* each disk's format ("raw", "qcow2"), given
+                                    to libguestfs; NULL: all raw (views) */
   size_t n_macs;
   char (*macs)[18];              /* the NICs' MACs, in order */
   bool efi;

@@ -1,5 +1,6 @@
 /* v2vfs-fix: make the VMware guest of a v2vfs mount bootable on KVM,
- * writing only into the mount's overlay.
+ * writing only into the mount's overlay; or, with -a, the copies of its
+ * disks on the target storage, in place (targets.c).
  *
  * It needs nothing but the mount point: MNT/domain.xml names the disks
  * (the raw views, opened by libguestfs as plain raw files), the NICs'
@@ -34,6 +35,7 @@
 #include "fix.h"
 #include "fixreport.h"
 #include "fullio.h"
+#include "targets.h"
 #include "vm.h"
 
 /* The appliance starts in well under a minute even under TCG: one that
@@ -60,11 +62,21 @@ usage (FILE *f)
 {
   fprintf (f,
 "Usage: v2vfs-fix [OPTIONS] MOUNTPOINT\n"
+"       v2vfs-fix [OPTIONS] -a TARGET [-a TARGET...] --domain-xml FILE\n"
+"                 [--output-xml OUT]\n"
 "Make the VMware guest of a v2vfs mount bootable on KVM.  The mount must\n"
 "have an overlay (v2vfs --overlay DIR): every change lands there, the\n"
 "source is never written.  Afterwards MOUNTPOINT/domain.xml describes the\n"
 "fixed guest (virtio disks and NICs), and DIR holds the report.\n"
+"With -a, fix the copies of its disks on the target storage instead (raw\n"
+"files, block devices or qcow2 files), writing into them.\n"
 "\n"
+"  -a TARGET     a disk to fix in place, in the order of FILE's disks\n"
+"  --domain-xml FILE\n"
+"                with -a: the mount's domain.xml (the VM's name, firmware\n"
+"                and NICs' MACs; the targets replace its disks)\n"
+"  --output-xml OUT\n"
+"                with -a: write a libvirt domain for the fixed targets\n"
 "  --vm NAME     the VM's directory, when the mount holds several\n"
 "  --virtio-win DIR|ISO\n"
 "                Windows: the virtio drivers, a tree laid out like the\n"
@@ -152,7 +164,8 @@ read_domain (const char *path, struct domain *d)
     goto out;
   }
   name = query (ctx, "/domain/name");
-  disks = query (ctx, "/domain/devices/disk[@device='disk']/source/@file");
+  disks = query (ctx, "/domain/devices/disk[@device='disk']/source/@file | "
+                 "/domain/devices/disk[@device='disk']/source/@dev");
   macs = query (ctx, "/domain/devices/interface/mac/@address");
   efi = query (ctx, "/domain/os[@firmware='efi'] | /domain/os/loader");
   if (n_nodes (name) != 1 || n_nodes (disks) == 0) {
@@ -214,6 +227,28 @@ report_path (const char *mnt, const char *domxml, bool quiet)
   return NULL;
 }
 
+/* Whether the Linux guest, mounted read-only, has anything left to fix:
+ * the steps run dry first, and their entries are taken back when they
+ * would change something.  A guest already fixed is then never mounted
+ * read-write, which writes to the disk even when no file changes (ext4's
+ * superblock and journal): a second run leaves every byte as it was. */
+static bool
+would_change (struct fix *f)
+{
+  struct report_mark m;
+  bool changed;
+
+  report_mark (f->r, &m);
+  f->dry_run = true;
+  changed = fix_linux (f) == 0 && report_changed (f->r);
+  f->dry_run = false;
+  if (changed)
+    report_rewind (f->r, &m);
+  else if (!f->r->error)
+    report_progress (f->r, "nothing to change: the disks stay as they were");
+  return changed;
+}
+
 /* Inspect, mount and fix; the appliance is up. */
 static int
 inspect_and_fix (struct fix *f)
@@ -255,8 +290,11 @@ inspect_and_fix (struct fix *f)
    * fixed leaves the overlay as it was. */
   if (fix_mount_guest (f, true, true) == -1 || fix_linux_check (f) == -1)
     return -1;
-  if (!f->dry_run &&
-      (guestfs_umount_all (f->g) == -1 || fix_mount_guest (f, false, false) == -1))
+  if (f->dry_run)
+    return fix_linux (f);
+  if (!would_change (f))
+    return f->r->error ? -1 : 0;
+  if (guestfs_umount_all (f->g) == -1 || fix_mount_guest (f, false, false) == -1)
     return report_fail (f->r, "cannot mount the guest read-write: %s",
                         fix_gerror (f)), -1;
   return fix_linux (f);
@@ -276,8 +314,8 @@ trim (struct fix *f)
   guestfs_pop_error_handler (f->g);
 }
 
-/* The appliance is gone: make every write durable in the overlay before
- * the report says the guest is fixed. */
+/* The appliance is gone: make every write durable in the overlay (or
+ * the target) before the report says the guest is fixed. */
 static int
 flush_views (struct fix *f)
 {
@@ -311,12 +349,15 @@ run (struct fix *f, bool verbose)
   }
   guestfs_set_smp (f->g, smp);
   for (i = 0; i < f->n_disks; i++) {
+    /* Never probed by libguestfs: a raw disk whose guest wrote a QCOW2
+     * header at its start would be read as that image. */
+    const char *format = f->formats ? f->formats[i] : "raw";
     r = f->dry_run ?
-      guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+      guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, format,
                               GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1) :
       /* No flush reaches the overlay mid-run (unsafe): the views are
        * flushed once, at the end, before the report is written. */
-      guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+      guestfs_add_drive_opts (f->g, f->disks[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, format,
                               GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort",
                               GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1);
     if (r == -1)
@@ -356,6 +397,38 @@ run (struct fix *f, bool verbose)
   return r;
 }
 
+/* Whether the arguments ask for one mode, a mount's or the targets';
+ * if not, one line (or the usage) says what is wrong. */
+static int
+check_mode (size_t n_targets, const struct fix_targets *ft, const char *vm,
+            int n_args)
+{
+  const char *why = NULL;
+
+  if (n_targets && n_args)
+    why = "-a fixes disks that are not a mount: give -a TARGET or a "
+      "MOUNTPOINT, not both";
+  else if (n_targets && vm)
+    why = "--vm names a VM of a mount: with -a, --domain-xml says which VM";
+  else if (n_targets && ft->domxml == NULL)
+    why = "-a needs --domain-xml FILE, the mount's domain.xml: it names the "
+      "VM, its firmware and its NICs' MACs";
+  else if (!n_targets && ft->domxml)
+    why = "--domain-xml goes with -a TARGET: a mount has its own domain.xml";
+  else if (!n_targets && ft->output)
+    why = "--output-xml goes with -a TARGET: a mount's domain.xml follows "
+      "the fix by itself";
+  if (why) {
+    fprintf (stderr, "v2vfs-fix: %s\n", why);
+    return -1;
+  }
+  if (!n_targets && n_args != 1) {
+    usage (stderr);
+    return -1;
+  }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,12 +440,19 @@ main (int argc, char **argv)
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
+    { "domain-xml", required_argument, NULL, 'D' },
+    { "output-xml", required_argument, NULL, 'O' },
     { NULL, 0, NULL, 0 },
   };
-  const char *vm = NULL, *mnt, *virtio_win = NULL;
+  const char *vm = NULL, *mnt = NULL, *virtio_win = NULL;
   bool dry_run = false, verbose = false, allow_unfixed = false;
   struct stat st;
   CLEANUP_FREE char *domxml = NULL, *report = NULL;
+  /* The -a arguments: at most one an argument. */
+  CLEANUP_FREE char **targets = calloc ((size_t) argc, sizeof *targets);
+  size_t n_targets = 0;
+  struct fix_targets ft = { 0 };
+  struct report_result res;
   struct fixreport_result before = { 0 };
   struct domain d = { 0 };
   struct report r;
@@ -381,8 +461,13 @@ main (int argc, char **argv)
   int c, ret = 1;
   size_t i;
 
-  while ((c = getopt_long (argc, argv, "v", longopts, NULL)) != -1) {
+  if (targets == NULL)
+    return 1;
+  while ((c = getopt_long (argc, argv, "a:v", longopts, NULL)) != -1) {
     switch (c) {
+    case 'a': targets[n_targets++] = optarg; break;
+    case 'D': ft.domxml = optarg; break;
+    case 'O': ft.output = optarg; break;
     case 'm': vm = optarg; break;
     case 'n': dry_run = true; break;
     case 'w': virtio_win = optarg; break;
@@ -393,11 +478,10 @@ main (int argc, char **argv)
     default: usage (stderr); return 1;
     }
   }
-  if (argc - optind != 1) {
-    usage (stderr);
+  if (check_mode (n_targets, &ft, vm, argc - optind) == -1)
     return 1;
-  }
-  mnt = argv[optind];
+  if (n_targets == 0)
+    mnt = argv[optind];
   if (vm && (strchr (vm, '/') || strcmp (vm, "..") == 0)) {
     fprintf (stderr, "v2vfs-fix: --vm %s: not a VM directory's name\n", vm);
     return 1;
@@ -416,37 +500,45 @@ main (int argc, char **argv)
              "file\n", virtio_win);
     return 1;
   }
-  if (asprintf (&domxml, "%s%s%s/domain.xml", mnt, vm ? "/" : "", vm ? vm : "") == -1)
-    return 1;
-  if (access (domxml, R_OK) == -1) {
-    fprintf (stderr, "v2vfs-fix: %s: %s%s\n", domxml, strerror (errno),
-             vm ? "" : " (not a v2vfs mount, or one with several VMs: name one "
-             "with --vm)");
-    return 1;
+  if (n_targets) {
+    if (read_domain (ft.domxml, &d) == -1 ||
+        fix_targets_open (&ft, targets, n_targets, dry_run) == -1)
+      goto out;
   }
-  if (read_domain (domxml, &d) == -1)
-    return 1;
-  report = report_path (mnt, domxml, dry_run);
-  if (report == NULL && !dry_run)
-    goto out;
-  if (report && fixreport_read (report, &before, &e) == -1) {
-    fprintf (stderr, "v2vfs-fix: %s\n", e.msg);
-    goto out;
+  else {
+    if (asprintf (&domxml, "%s%s%s/domain.xml", mnt, vm ? "/" : "", vm ? vm : "") == -1)
+      return 1;
+    if (access (domxml, R_OK) == -1) {
+      fprintf (stderr, "v2vfs-fix: %s: %s%s\n", domxml, strerror (errno),
+               vm ? "" : " (not a v2vfs mount, or one with several VMs: name one "
+               "with --vm)");
+      return 1;
+    }
+    if (read_domain (domxml, &d) == -1)
+      return 1;
+    report = report_path (mnt, domxml, dry_run);
+    if (report == NULL && !dry_run)
+      goto out;
+    if (report && fixreport_read (report, &before, &e) == -1) {
+      fprintf (stderr, "v2vfs-fix: %s\n", e.msg);
+      goto out;
+    }
   }
 
   report_init (&r, d.name, dry_run);
   f.r = &r;
   f.dry_run = dry_run;
-  f.n_disks = d.n_disks;
-  f.disks = d.disks;
+  f.n_disks = n_targets ? ft.n : d.n_disks;
+  f.disks = n_targets ? ft.paths : d.disks;
+  f.formats = n_targets ? ft.formats : NULL;
   f.n_macs = d.n_macs;
   f.macs = d.macs;
   f.efi = d.efi;
   f.virtio_win = virtio_win;
   f.virtio_win_iso = virtio_win && S_ISREG (st.st_mode);
   f.allow_unfixed = allow_unfixed;
-  report_progress (&r, "%s: %zu disk%s, %zu NIC%s%s", d.name, d.n_disks,
-                   d.n_disks == 1 ? "" : "s", d.n_macs, d.n_macs == 1 ? "" : "s",
+  report_progress (&r, "%s: %zu disk%s, %zu NIC%s%s", d.name, f.n_disks,
+                   f.n_disks == 1 ? "" : "s", d.n_macs, d.n_macs == 1 ? "" : "s",
                    dry_run ? "; dry run: nothing will change" : "");
   if (run (&f, verbose) == 0 && !r.oom)
     ret = 0;
@@ -464,8 +556,10 @@ main (int argc, char **argv)
     r.virtio_scsi = !report_changed (&r) && before.disk_bus == DOMXML_DISK_VIRTIO_SCSI;
     r.virtio_net = !report_changed (&r) && before.virtio_net;
   }
-  if (!dry_run) {
-    struct report_result res = { r.virtio_blk, r.virtio_scsi, r.virtio_net };
+  res = (struct report_result) { r.virtio_blk, r.virtio_scsi, r.virtio_net };
+  if (n_targets && fix_targets_write_xml (&ft, &r, &res) == -1)
+    ret = 1;
+  if (!dry_run && !n_targets) {
     if (report_write (&r, report, &res, &e) == -1) {
       fprintf (stderr, "v2vfs-fix: cannot write the report: %s\n", e.msg);
       ret = 1;
@@ -484,5 +578,6 @@ main (int argc, char **argv)
   free (f.kernels);
  out:
   domain_free (&d);
+  fix_targets_free (&ft);
   return ret;
 }

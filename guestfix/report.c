@@ -184,6 +184,34 @@ report_fail (struct report *r, const char *fmt, ...)
   va_end (ap);
 }
 
+void
+report_mark (const struct report *r, struct report_mark *m)
+{
+  *m = (struct report_mark) { r->changes.n, r->removed.n, r->skipped.n,
+                              r->drivers.n, r->firstboot.n, r->n_warnings };
+}
+
+static void
+list_truncate (struct report_list *l, size_t n)
+{
+  for (; l->n > n; l->n--) {
+    free (l->v[l->n - 1].a);
+    free (l->v[l->n - 1].b);
+  }
+}
+
+void
+report_rewind (struct report *r, const struct report_mark *m)
+{
+  list_truncate (&r->changes, m->changes);
+  list_truncate (&r->removed, m->removed);
+  list_truncate (&r->skipped, m->skipped);
+  list_truncate (&r->drivers, m->drivers);
+  list_truncate (&r->firstboot, m->firstboot);
+  for (; r->n_warnings > m->warnings; r->n_warnings--)
+    free (r->warnings[r->n_warnings - 1]);
+}
+
 bool
 report_changed (const struct report *r)
 {
@@ -382,8 +410,7 @@ report_write (const struct report *r, const char *path,
   struct json_writer w = { 0 };
   struct json *old = previous_report (path);
   const struct json *runs = json_get (old, "runs");
-  CLEANUP_FREE char *text = NULL, *tmp = NULL, *dir = NULL;
-  CLEANUP_CLOSE int fd = -1, dfd = -1;
+  CLEANUP_FREE char *text = NULL;
   size_t i;
 
   json_begin_object (&w);
@@ -398,21 +425,7 @@ report_write (const struct report *r, const char *path,
   json_end_array (&w);
   json_end_object (&w);
   json_free (old);
-  if ((text = json_writer_finish (&w)) == NULL ||
-      asprintf (&tmp, "%s.tmpXXXXXX", path) == -1 ||
-      (dir = strdup (path)) == NULL)
+  if ((text = json_writer_finish (&w)) == NULL)
     return v2_err (e, ENOMEM, "out of memory");
-  *strrchr (dir, '/') = '\0';
-  if ((fd = mkostemp (tmp, O_CLOEXEC)) == -1)
-    return v2_err (e, errno, "%s: %s", tmp, strerror (errno));
-  if (fchmod (fd, 0644) == -1 || pwrite_full (fd, text, strlen (text), 0) == -1 ||
-      fsync (fd) == -1 || rename (tmp, path) == -1) {
-    int err = errno;
-    unlink (tmp);
-    return v2_err (e, err, "%s: %s", path, strerror (err));
-  }
-  /* The rename is durable once the directory is. */
-  if ((dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 || fsync (dfd) == -1)
-    return v2_err (e, errno, "%s: %s", dir, strerror (errno));
-  return 0;
+  return replace_file (path, text, strlen (text), e);
 }

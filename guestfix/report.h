@@ -67,6 +67,15 @@ void report_warn (struct report *r, const char *fmt, ...)
 void report_fail (struct report *r, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 
+/* Where the lists of changes, removals, skips and warnings stand, so
+ * that a pass that only looked (dry) can be taken back by
+ * report_rewind before the pass that does it. */
+struct report_mark {
+  size_t changes, removed, skipped, drivers, firstboot, warnings;
+};
+void report_mark (const struct report *r, struct report_mark *m);
+void report_rewind (struct report *r, const struct report_mark *m);
+
 /* Whether this run changed (or, dry, would change) anything. */
 bool report_changed (const struct report *r);
 
