@@ -456,6 +456,7 @@ main (int argc, char **argv)
   delta = argv[optind];
   t.path = argv[optind + 1];
   p.tty = isatty (STDERR_FILENO);
+  setvbuf (stdout, NULL, _IOLBF, 0);     /* in order with the progress lines */
 
   /* The chain, read-only, through the formats library. */
   file = strdup (strrchr (delta, '/') ? strrchr (delta, '/') + 1 : delta);
