@@ -39,6 +39,7 @@
 #include "container.h"
 #include "fullio.h"
 #include "image.h"
+#include "target.h"
 
 #define CHUNK (4 << 20)
 #define QSD_WAIT_SECONDS 30
@@ -81,7 +82,7 @@ usage (FILE *f)
 }
 
 /* A target: what is written, and how. */
-struct target {
+struct sync_target {
   const char *path;
   int fd;
   uint64_t size;
@@ -94,7 +95,7 @@ struct target {
 /* Export T's qcow2 file as a raw file through qemu-storage-daemon; the
  * daemon dies with us (PR_SET_PDEATHSIG) if we are killed. */
 static int
-qsd_start (struct target *t)
+qsd_start (struct sync_target *t)
 {
   CLEANUP_FREE char *abs = realpath (t->path, NULL);
   char link[96], file_opt[160], export_opt[256];
@@ -163,7 +164,7 @@ qsd_start (struct target *t)
 
 /* Stop the daemon: SIGTERM makes it flush the image and unmount. */
 static int
-qsd_stop (struct target *t)
+qsd_stop (struct sync_target *t)
 {
   int status, r = 0;
 
@@ -189,50 +190,42 @@ qsd_stop (struct target *t)
 }
 
 static int
-target_open (struct target *t, bool dry_run)
+target_open (struct sync_target *t, bool dry_run)
 {
   unsigned char head[32] = { 0 };
+  struct target probe;
+  struct v2_error e;
   struct stat st;
-  int flags = dry_run ? O_RDONLY : O_RDWR;
 
-  if (stat (t->path, &st) == -1) {
-    fprintf (stderr, "v2vfs-sync: %s: %s\n", t->path, strerror (errno));
+  /* The format from its first bytes, as v2vfs-fix and v2vfs-boot take it. */
+  if (target_probe (t->path, !dry_run, &probe, &e) == -1) {
+    fprintf (stderr, "v2vfs-sync: %s\n", e.msg);
     return -1;
   }
-  t->block = S_ISBLK (st.st_mode);
-  if (!t->block && !S_ISREG (st.st_mode)) {
-    fprintf (stderr, "v2vfs-sync: %s: neither a file nor a block device\n",
-             t->path);
-    return -1;
-  }
+  t->block = probe.block;
+  t->qcow2 = strcmp (probe.format, "qcow2") == 0;
+  target_free (&probe);
   /* O_EXCL on a block device: refused while it is mounted or in use. */
-  t->fd = open (t->path, flags | O_CLOEXEC | (t->block && !dry_run ? O_EXCL : 0));
-  if (t->fd == -1) {
+  t->fd = open (t->path, (dry_run ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+                (t->block && !dry_run ? O_EXCL : 0));
+  if (t->fd == -1 || fstat (t->fd, &st) == -1) {
     fprintf (stderr, "v2vfs-sync: %s: %s\n", t->path, strerror (errno));
     return -1;
   }
-  if (t->block) {
-    if (ioctl (t->fd, BLKGETSIZE64, &t->size) == -1) {
-      fprintf (stderr, "v2vfs-sync: %s: %s\n", t->path, strerror (errno));
-      return -1;
-    }
-    return 0;
-  }
-  t->size = (uint64_t) st.st_size;
-  if (pread_full (t->fd, head, sizeof head, 0) == -1) {
+  if (t->block && ioctl (t->fd, BLKGETSIZE64, &t->size) == -1) {
     fprintf (stderr, "v2vfs-sync: %s: %s\n", t->path, strerror (errno));
     return -1;
   }
-  if (memcmp (head, "QFI\xfb", 4) == 0) {
-    t->qcow2 = true;
-    t->size = be64_at (head, 24);     /* the virtual size */
-  }
+  if (!t->block)
+    t->size = (uint64_t) st.st_size;
+  if (t->qcow2 && pread_full (t->fd, head, sizeof head, 0) == (ssize_t) sizeof head)
+    t->size = be64_at (head, 24);      /* the virtual size */
   return 0;
 }
 
 /* For qcow2, swap the file for qemu's raw export of it. */
 static int
-target_attach (struct target *t)
+target_attach (struct sync_target *t)
 {
   if (!t->qcow2)
     return 0;
@@ -250,7 +243,7 @@ target_attach (struct target *t)
 /* Zero [OFF, OFF+LEN) of the target: ask for zeros without writing them
  * (qemu's export turns this into a write_zeroes), else write them. */
 static int
-target_zero (struct target *t, uint64_t off, uint64_t len, void *zeros)
+target_zero (struct sync_target *t, uint64_t off, uint64_t len, void *zeros)
 {
   if (t->block) {
     uint64_t range[2] = { off, len };
@@ -296,7 +289,7 @@ progress (struct progress *p, bool final)
 
 /* Write (or, VERIFY, compare) change C of IMG on T. */
 static int
-apply (struct image *img, struct target *t, const struct image_change *c,
+apply (struct image *img, struct sync_target *t, const struct image_change *c,
        bool verify, unsigned char *buf, unsigned char *back,
        unsigned char *zeros, struct progress *p)
 {
@@ -376,7 +369,7 @@ find_layer (const struct image *img, const char *path)
 /* Whether TARGET is one of the chain's files: writing it would write the
  * source. */
 static bool
-in_chain (const struct image *img, const struct target *t)
+in_chain (const struct image *img, const struct sync_target *t)
 {
   struct stat st;
 
@@ -423,7 +416,7 @@ main (int argc, char **argv)
   const char *base_path = NULL, *delta;
   bool dry_run = false, verify = false;
   unsigned flags = 0;
-  struct target t = { .fd = -1 };
+  struct sync_target t = { .fd = -1 };
   struct progress p = { 0 };
   struct container *c = NULL;
   struct image *img = NULL;
