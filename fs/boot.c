@@ -43,6 +43,7 @@
 #include "cleanup.h"
 #include "domxml.h"
 #include "fullio.h"
+#include "monotonic.h"
 #include "qemu-user.h"
 #include "target.h"
 #include "xmlread.h"
@@ -81,15 +82,6 @@ static void
 on_signal (int sig)
 {
   stop_signal = sig;
-}
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 /* libvirt prints every error by default, even the "no such domain" of a
@@ -388,13 +380,13 @@ console_bytes (struct boot *b, const char *p, size_t n)
     else if (p[i] != '\r' && b->line_len < sizeof b->line - 1)
       b->line[b->line_len++] = p[i];
   }
-  b->last_bytes = now ();
+  b->last_bytes = monotonic_seconds ();
 }
 
 static void
 check_prompt (struct boot *b)
 {
-  if (b->line_len && now () - b->last_bytes >= PROMPT_QUIET)
+  if (b->line_len && monotonic_seconds () - b->last_bytes >= PROMPT_QUIET)
     check_line (b);
 }
 
@@ -605,7 +597,7 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs-boot: %s: %s\n", uri, virt_error ());
     goto out;
   }
-  t0 = now ();
+  t0 = monotonic_seconds ();
   if ((dom = virDomainCreateXML (conn, testxml, 0)) == NULL) {
     fprintf (stderr, "v2vfs-boot: cannot start the test domain: %s\n",
              virt_error ());
@@ -627,7 +619,8 @@ main (int argc, char **argv)
   /* Wake the loop every 200 ms to look at the clock. */
   timer = virEventAddTimeout (200, on_tick, NULL, NULL);
   deadline = t0 + b.timeout;
-  while (!b.seen && !stop_signal && now () < deadline && !b.stream_done) {
+  while (!b.seen && !stop_signal && !b.stream_done &&
+         monotonic_seconds () < deadline) {
     if (virEventRunDefaultImpl () == -1)
       break;
     check_prompt (&b);
@@ -638,7 +631,8 @@ main (int argc, char **argv)
              b.stream_done ? "before the console closed" : "in time");
     goto out;
   }
-  printf ("v2vfs-boot: %s is up after %.1f s: \"%s\"\n", name, now () - t0,
+  printf ("v2vfs-boot: %s is up after %.1f s: \"%s\"\n", name,
+          monotonic_seconds () - t0,
           b.ready_line);
   ret = 0;
 
@@ -652,9 +646,10 @@ main (int argc, char **argv)
     virStreamFree (b.st);
   }
   if (dom) {
-    double t = now ();
+    double t = monotonic_seconds ();
     if (virDomainShutdown (dom) == 0)
-      while (!domain_gone (conn, name) && now () - t < b.shutdown_timeout)
+      while (!domain_gone (conn, name) &&
+             monotonic_seconds () - t < b.shutdown_timeout)
         usleep (200 * 1000);
     if (!domain_gone (conn, name)) {
       printf ("v2vfs-boot: %s did not shut down in %.0f s: destroying it\n",

@@ -39,6 +39,7 @@
 #include "container.h"
 #include "fullio.h"
 #include "image.h"
+#include "monotonic.h"
 #include "target.h"
 
 #define CHUNK (4 << 20)
@@ -50,15 +51,6 @@ static void
 on_signal (int sig)
 {
   stop_signal = sig;
-}
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void
@@ -144,8 +136,8 @@ qsd_start (struct sync_target *t)
   }
   t->qsd = pid;
   /* The export is up when the file is a FUSE mount of its own. */
-  deadline = now () + QSD_WAIT_SECONDS;
-  while (now () < deadline) {
+  deadline = monotonic_seconds () + QSD_WAIT_SECONDS;
+  while (monotonic_seconds () < deadline) {
     int status;
     if (waitpid (pid, &status, WNOHANG) == pid) {
       t->qsd = 0;
@@ -218,7 +210,8 @@ target_open (struct sync_target *t, bool dry_run)
   }
   if (!t->block)
     t->size = (uint64_t) st.st_size;
-  if (t->qcow2 && pread_full (t->fd, head, sizeof head, 0) == (ssize_t) sizeof head)
+  if (t->qcow2 &&
+      pread_full (t->fd, head, sizeof head, 0) == (ssize_t) sizeof head)
     t->size = be64_at (head, 24);      /* the virtual size */
   return 0;
 }
@@ -273,7 +266,7 @@ struct progress {
 static void
 progress (struct progress *p, bool final)
 {
-  double t = now (), rate = (t - p->t0) > 0 ? (double) p->done / (t - p->t0) : 0;
+  double t = monotonic_seconds (), rate = (t - p->t0) > 0 ? (double) p->done / (t - p->t0) : 0;
 
   if (p->quiet || (!final && t - p->last < (p->tty ? 0.5 : 10)))
     return;
@@ -526,7 +519,7 @@ main (int argc, char **argv)
   if (target_attach (&t) == -1)
     goto out;
   p.total = data + zero;
-  p.t0 = p.last = now ();
+  p.t0 = p.last = monotonic_seconds ();
   for (i = 0; i < n; i++)
     if (apply (img, &t, &ch[i], false, buf, back, zeros, &p) == -1)
       goto out;
@@ -537,7 +530,7 @@ main (int argc, char **argv)
   progress (&p, true);
   printf ("v2vfs-sync: %s: wrote %" PRIu64 " bytes (%" PRIu64 " of data, %"
           PRIu64 " of zeros) in %zu extent%s in %.1f s\n", t.path, data + zero,
-          data, zero, n, n == 1 ? "" : "s", now () - p.t0);
+          data, zero, n, n == 1 ? "" : "s", monotonic_seconds () - p.t0);
   if (verify) {
     struct progress vp = { .quiet = true };
     for (i = 0; i < n; i++)

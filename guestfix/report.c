@@ -18,15 +18,7 @@
 #include "fullio.h"
 #include "json.h"
 #include "report.h"
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
+#include "monotonic.h"
 
 void
 report_init (struct report *r, const char *vm, bool dry_run)
@@ -35,7 +27,7 @@ report_init (struct report *r, const char *vm, bool dry_run)
   struct tm tm;
 
   memset (r, 0, sizeof *r);
-  r->t0 = now ();
+  r->t0 = monotonic_seconds ();
   r->dry_run = dry_run;
   if ((r->vm = strdup (vm)) == NULL)
     r->oom = true;
@@ -85,7 +77,7 @@ report_progress (struct report *r, const char *fmt, ...)
 {
   va_list ap;
 
-  fprintf (stderr, "v2vfs-fix: [%6.1f s] ", now () - r->t0);
+  fprintf (stderr, "v2vfs-fix: [%6.1f s] ", monotonic_seconds () - r->t0);
   va_start (ap, fmt);
   vfprintf (stderr, fmt, ap);
   va_end (ap);
@@ -346,7 +338,7 @@ write_run (struct json_writer *w, const struct report *r)
   write_opt (w, "version", PACKAGE_VERSION);
   write_opt (w, "started", r->started);
   json_key (w, "seconds");
-  json_fixed (w, now () - r->t0, 1);
+  json_fixed (w, monotonic_seconds () - r->t0, 1);
   write_opt (w, "status", status (r));
   if (r->error)
     write_opt (w, "error", r->error);
