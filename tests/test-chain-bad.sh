@@ -8,7 +8,8 @@
 #     source directory, a parentCID with no hint;
 #   - loops (a child its own parent; two children each other's), and the
 #     depth limit: 255 layers mount, 256 are refused;
-#   - an SEsparse delta whose journal is dirty;
+#   - an SEsparse delta whose journal is dirty; corrupt COWD and SEsparse
+#     headers and grain table entries; a COWD extent opened by itself;
 #   - v2vfs-sync: a target of another size than the disk (a delta larger
 #     than the base copy), a target that is a file of the chain, a VMDK
 #     that is no delta, a --base that is not in the chain.
@@ -93,6 +94,30 @@ python3 "$tests_srcdir/mkdelta.py" --dirty-journal src/dirty disk base=vmfs \
     data@0:1M delta=sesparse data@4K:4K > /dev/null
 v2vfs_refused "v2vfs: src/dirty/disk-000001-sesparse.vmdk: SEsparse volatile header at offset 512: the journal is dirty (replay_journal 1): the delta was not closed cleanly; let VMware replay it (power the VM on and off, or consolidate) first" \
     src/dirty/disk-000001.vmdk
+
+# Corrupt deltas: each field checked names its file, object and offset.
+python3 "$tests_srcdir/mkdelta.py" src/cowd disk base=vmfs data@0:1M \
+    delta=cowd data@0:4K > /dev/null
+poke src/cowd/disk-000001-delta.vmdk 16 4 3             # grainSize
+v2vfs_refused "v2vfs: src/cowd/disk-000001-delta.vmdk: COWD header at offset 0: grain size 3 sectors is not a power of 2 up to 2048" \
+    src/cowd/disk-000001.vmdk
+v2vfs_refused "v2vfs: src/cowd/disk-000001-delta.vmdk: header at offset 0: a COWD (vmfsSparse) snapshot extent, which holds only the changes: open the descriptor that names it" \
+    src/cowd/disk-000001-delta.vmdk
+python3 "$tests_srcdir/mkdelta.py" --compact src/se disk base=vmfs data@0:1M \
+    delta=sesparse data@0:4K > /dev/null
+se=src/se/disk-000001-sesparse.vmdk
+gte=$(( $(peek "$se" 144 8) * 512 ))     # grain 0's entry: the first table's first
+cp "$se" se.orig
+poke "$se" "$gte" 8 $(( 0x5 << 60 ))
+v2vfs_refused "v2vfs: $se: SEsparse grain table 0 entry 0 at offset $gte: unknown entry 0x5000000000000000" \
+    src/se/disk-000001.vmdk
+poke "$se" "$gte" 8 $(( (0x3 << 60) | 0xfff ))
+v2vfs_refused "v2vfs: $se: SEsparse grain table 0 entry 0 at offset $gte: grain 0 is cluster 16773120, past the grains' region (1 clusters)" \
+    src/se/disk-000001.vmdk
+cp se.orig "$se"
+poke "$se" 24 8 16                                         # grain size
+v2vfs_refused "v2vfs: $se: SEsparse header at offset 24: grain size 16 and grain table size 64 sectors (only 8 and 64 exist)" \
+    src/se/disk-000001.vmdk
 
 # v2vfs-sync.
 qemu-img convert -O raw src/base.vmdk base.raw
