@@ -52,7 +52,7 @@ from deps.shell import (ShellFile, ShellScanner, function_scope,  # noqa: E402
 # group (install-deps --bench; --list --bench prints base plus bench), and
 # the files named here are checked against that larger list.  Every other
 # file is checked against the base list alone.
-GROUP_OF_FILE = {"scripts/bench": "bench"}
+GROUP_OF_FILE = {"scripts/bench": "bench", "scripts/bench-guests.sh": "bench"}
 
 # Programs a script uses only when they are there and does fine without:
 # (program, file) -> why.
