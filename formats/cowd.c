@@ -15,7 +15,6 @@
 #include "vmdk.h"
 #include "vmdk-sparse.h"
 
-#define COWD_MAGIC        0x44574f43U
 #define COWD_HEADER_BYTES 2048
 #define COWD_GTES         4096
 #define C_VERSION         4

@@ -6,10 +6,6 @@
 #include "byteorder.h"
 #include "grains.h"
 
-#define KDMV_MAGIC     0x564d444bU
-#define COWD_MAGIC     0x44574f43U
-#define SESPARSE_MAGIC UINT64_C (0x00000000cafebabe)
-
 static const struct {
   const char *name;
   struct grain_map *(*open) (const struct source *, struct v2_error *);

@@ -25,6 +25,11 @@
 
 #define SECTOR 512
 
+/* The formats' magics, little-endian at offset 0. */
+#define KDMV_MAGIC     0x564d444bU                   /* "KDMV" */
+#define COWD_MAGIC     0x44574f43U                   /* "COWD" */
+#define SESPARSE_MAGIC UINT64_C (0x00000000cafebabe)
+
 enum grain_state { GRAIN_UNALLOCATED, GRAIN_ZERO, GRAIN_DATA, GRAIN_COMPRESSED };
 
 /* What an extent line or a file's magic says the file is. */

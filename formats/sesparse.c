@@ -16,7 +16,6 @@
 #include "cleanup.h"
 #include "vmdk.h"
 
-#define SE_MAGIC          UINT64_C (0x00000000cafebabe)
 #define SE_VERSION        UINT64_C (0x0000000200000001)
 #define SE_VOLATILE_MAGIC UINT64_C (0x00000000cafecafe)
 #define SE_GRAIN_SECTORS  8
@@ -206,7 +205,7 @@ sesparse_open (const struct source *src, struct v2_error *e)
 #define BAD(at, fmt, ...) \
   (v2_err (e, EINVAL, "%s: SEsparse header at offset %d: " fmt, src->name, \
            at, __VA_ARGS__), NULL)
-  if (le64_at (h, S_MAGIC) != SE_MAGIC)
+  if (le64_at (h, S_MAGIC) != SESPARSE_MAGIC)
     return BAD (S_MAGIC, "bad magic 0x%016" PRIx64, le64_at (h, S_MAGIC));
   if (le64_at (h, S_VERSION) != SE_VERSION)
     return BAD (S_VERSION, "unsupported version 0x%016" PRIx64,

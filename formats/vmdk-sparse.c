@@ -34,7 +34,6 @@
 #define H_GD           56
 #define H_OVERHEAD     64
 #define H_COMPRESS     77
-#define KDMV_MAGIC     0x564d444bU
 #define GD_AT_END      UINT64_MAX
 
 #define FLAG_ZEROED    0x00000004U
