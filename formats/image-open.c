@@ -418,6 +418,7 @@ open_chain (struct image *top, struct image *layer, const struct container *c,
   if (open_layer (layer, c, path, ref, &l, e) == -1)
     goto out;
   layer->cid = l.cid;
+  layer->cid_known = l.described;
   child_name = layer->file->name;
   if (l.parent_cid == VMDK_NO_PARENT || !l.described) {
     r = 0;
@@ -451,7 +452,9 @@ open_chain (struct image *top, struct image *layer, const struct container *c,
       finish (layer->parent, e) == -1)
     goto out;
   layer->depth = layer->parent->depth + 1;
-  if (l.parent_cid != layer->parent->cid && !(flags & IMAGE_IGNORE_CID)) {
+  /* A sparse parent without an embedded descriptor has no CID to check. */
+  if (layer->parent->cid_known && l.parent_cid != layer->parent->cid &&
+      !(flags & IMAGE_IGNORE_CID)) {
     v2_err (e, EINVAL, "%s: descriptor: parentCID %08" PRIx32 " does not "
             "match CID %08" PRIx32 " of its parent %s (--ignore-cid opens "
             "the chain anyway)", child_name, l.parent_cid, layer->parent->cid,

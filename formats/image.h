@@ -55,7 +55,8 @@ struct image {
   /* A snapshot chain: the disk beneath this delta (owned), or NULL. */
   struct image *parent;
   const struct source *file;    /* the VMDK this layer was opened from */
-  uint32_t cid;                 /* its descriptor's CID */
+  uint32_t cid;                 /* its descriptor's CID ... */
+  bool cid_known;               /* ... if it has a descriptor */
   unsigned depth;               /* layers beneath this one */
   /* What the open noticed and worked around, one line each, for the
    * caller to print (the library never prints). */
