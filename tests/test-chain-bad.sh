@@ -14,7 +14,8 @@
 #     than the base copy), a target that is a file of the chain, a VMDK
 #     that is no delta, a --base that is not in the chain.
 # An absolute ESXi hint is not an error: the parent is looked for beside
-# the child, and v2vfs says so.
+# the child, and v2vfs says so; nor is a parent without a descriptor
+# (no CID to check).
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires qemu-img python3 sed sha256sum
@@ -80,6 +81,17 @@ v2vfs_mount src/deep-254.vmdk mnt
 v2vfs_unmount mnt
 v2vfs_refused "v2vfs: src/deep-001.vmdk: descriptor: parentFileNameHint 'deep-000.vmdk': the chain is deeper than 255 layers" \
     src/deep-255.vmdk
+
+# A sparse parent without an embedded descriptor has no CID: nothing to
+# check, the chain mounts.
+mkdir src/nodesc
+qemu-img create -q -f vmdk src/nodesc/base.vmdk 16M
+qemu-img create -q -f vmdk -b base.vmdk -F vmdk src/nodesc/child.vmdk
+poke src/nodesc/base.vmdk 28 8 0                    # descriptorOffset
+poke src/nodesc/base.vmdk 36 8 0                    # descriptorSize
+v2vfs_mount src/nodesc/child.vmdk mnt
+qemu_compare raw mnt/disks/child.raw vmdk src/nodesc/child.vmdk
+v2vfs_unmount mnt
 
 # An absolute hint from ESXi: the same name beside the child.
 hint /vmfs/volumes/5f1e0c2a-7d6b9e10/vm/base.vmdk esxi.vmdk
