@@ -482,8 +482,8 @@ main (int argc, char **argv)
     goto out;
   }
   if (t.size != img->size) {
-    fprintf (stderr, "v2vfs-sync: %s: the target holds %" PRIu64 " bytes, "
-             "the disk of %s %" PRIu64 ": a target must be a copy of the "
+    fprintf (stderr, "v2vfs-sync: %s: holds %" PRIu64 " bytes, but the disk "
+             "of %s is %" PRIu64 " bytes: a target must be a copy of the "
              "base disk, of the same size\n", t.path, t.size, delta, img->size);
     goto out;
   }

@@ -134,14 +134,14 @@ v2vfs_refused "v2vfs: $se: SEsparse header at offset 24: grain size 16 and grain
 # v2vfs-sync.
 qemu-img convert -O raw src/base.vmdk base.raw
 truncate -s 8M small.raw
-expect_fail_exact "v2vfs-sync: small.raw: the target holds 8388608 bytes, the disk of src/child.vmdk 16777216: a target must be a copy of the base disk, of the same size" \
+expect_fail_exact "v2vfs-sync: small.raw: holds 8388608 bytes, but the disk of src/child.vmdk is 16777216 bytes: a target must be a copy of the base disk, of the same size" \
     "$sync" src/child.vmdk small.raw
 # A delta larger than its base, and so than the base's copy (ESXi grows a
 # disk only without snapshots, but a file may say anything).
 python3 "$tests_srcdir/mkdelta.py" src/big disk base=vmfs data@0:1M \
     delta=cowd size=65M data@4K:4K > /dev/null
 qemu-img convert -O raw src/big/disk.vmdk big.raw
-expect_fail_exact "v2vfs-sync: big.raw: the target holds 67108864 bytes, the disk of src/big/disk-000001.vmdk 68157440: a target must be a copy of the base disk, of the same size" \
+expect_fail_exact "v2vfs-sync: big.raw: holds 67108864 bytes, but the disk of src/big/disk-000001.vmdk is 68157440 bytes: a target must be a copy of the base disk, of the same size" \
     "$sync" src/big/disk-000001.vmdk big.raw
 expect_fail_exact "v2vfs-sync: src/child-s001.vmdk: is a file of the chain itself, which is never written" \
     "$sync" src/child.vmdk src/child-s001.vmdk
