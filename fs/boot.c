@@ -327,10 +327,13 @@ test_domain (struct boot *b, const char *domxml, size_t len)
     xmlSetProp (dom, BAD_CAST "type", BAD_CAST "qemu");
     tcg_only (dom);
   }
+  /* A name of its own (our pid in it): test boots of one VM may run at
+   * once, and a destroyed domain may linger in libvirt for a moment. */
   if ((name = xml_child (dom, "name")) != NULL) {
     xmlChar *old = xmlNodeGetContent (name);
     CLEANUP_FREE char *nn = NULL;
-    if (asprintf (&nn, "%s-v2vfs-boot", old ? (const char *) old : "vm") == -1)
+    if (asprintf (&nn, "%s-v2vfs-boot-%ld", old ? (const char *) old : "vm",
+                  (long) getpid ()) == -1)
       nn = NULL;
     xmlFree (old);
     xmlNodeSetContent (name, BAD_CAST (nn ? nn : "v2vfs-boot"));

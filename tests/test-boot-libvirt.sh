@@ -61,9 +61,9 @@ echo "domain.xml booted under libvirt: the console printed '$marker'"
 # 2. v2vfs-boot.
 "$boot" --accel "$(boot_accel)" --ready "^V2VFS-BOOT-OK" --timeout 300 \
     --shutdown-timeout 3 mnt | tee boot.out
-grep -q "^v2vfs-boot: tiny-v2vfs-boot is up after [0-9.]* s: \"$marker\"\$" boot.out ||
+grep -q "^v2vfs-boot: tiny-v2vfs-boot-[0-9]* is up after [0-9.]* s: \"$marker\"\$" boot.out ||
     fail "v2vfs-boot did not report the readiness line"
-grep -q "^v2vfs-boot: tiny-v2vfs-boot is gone\$" boot.out || fail "no teardown reported"
+grep -q "^v2vfs-boot: tiny-v2vfs-boot-[0-9]* is gone\$" boot.out || fail "no teardown reported"
 [ -z "$("${virsh[@]}" list --all --name)" ] || fail "a domain is left: $("${virsh[@]}" list --all)"
 layers=$(sed -n 's/.*layers in \(.*\)$/\1/p' boot.out)
 [ -n "$layers" ] && [ ! -e "$layers" ] || fail "the layers are left in $layers"

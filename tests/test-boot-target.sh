@@ -32,9 +32,9 @@ for t in target.raw target.qcow2; do
     sum=$(sha_of "$t")
     "$boot" --accel "$(boot_accel)" --ready "^V2VFS-BOOT-OK" --timeout 300 \
         --shutdown-timeout 3 --domain-xml mnt/domain.xml -a "$t" | tee "boot-$t.out"
-    grep -q "^v2vfs-boot: tiny-v2vfs-boot is up after [0-9.]* s: \"$marker\"\$" "boot-$t.out" ||
+    grep -q "^v2vfs-boot: tiny-v2vfs-boot-[0-9]* is up after [0-9.]* s: \"$marker\"\$" "boot-$t.out" ||
         fail "v2vfs-boot -a $t did not report the readiness line"
-    grep -q "^v2vfs-boot: tiny-v2vfs-boot is gone\$" "boot-$t.out" || fail "no teardown reported"
+    grep -q "^v2vfs-boot: tiny-v2vfs-boot-[0-9]* is gone\$" "boot-$t.out" || fail "no teardown reported"
     [ -z "$("${virsh[@]}" list --all --name)" ] || fail "a domain is left: $("${virsh[@]}" list --all)"
     layers=$(sed -n 's/.*layers in \(.*\)$/\1/p' "boot-$t.out")
     [ -n "$layers" ] && [ ! -e "$layers" ] || fail "the layers are left in $layers"

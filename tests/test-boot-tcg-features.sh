@@ -67,9 +67,9 @@ echo "as written for KVM, TCG refuses it: libvirt host-passthrough, QEMU VP_INDE
 # 3. v2vfs-boot under TCG.
 "$boot" --accel tcg --ready "^V2VFS-BOOT-OK" --timeout 300 \
     --shutdown-timeout 3 mnt | tee boot.out
-grep -q "^v2vfs-boot: hv-v2vfs-boot is up after [0-9.]* s: \"$marker\"\$" boot.out ||
+grep -q "^v2vfs-boot: hv-v2vfs-boot-[0-9]* is up after [0-9.]* s: \"$marker\"\$" boot.out ||
     fail "v2vfs-boot did not report the readiness line"
-grep -q "^v2vfs-boot: hv-v2vfs-boot is gone\$" boot.out || fail "no teardown reported"
+grep -q "^v2vfs-boot: hv-v2vfs-boot-[0-9]* is gone\$" boot.out || fail "no teardown reported"
 if "${virsh[@]}" list --all --name | grep -q "^hv"; then
     fail "a domain is left: $("${virsh[@]}" list --all)"
 fi

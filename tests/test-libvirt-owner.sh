@@ -65,7 +65,7 @@ grep -q "Could not open '$disk': Permission denied" create.out ||
     --shutdown-timeout 3 mnt > boot.out 2> boot.err
 cat boot.err
 expect_lines boot.err "v2vfs-boot: note: $disk: libvirt-qemu cannot write this disk (it is owned by root with mode 0644). This test boot writes to throwaway layers and does not mind, but a domain started from domain.xml itself (virsh create) fails with \"Permission denied\": mount with --owner libvirt-qemu"
-grep -q "^v2vfs-boot: tiny-v2vfs-boot is up after [0-9.]* s: \"$marker\"\$" boot.out ||
+grep -q "^v2vfs-boot: tiny-v2vfs-boot-[0-9]* is up after [0-9.]* s: \"$marker\"\$" boot.out ||
     fail "v2vfs-boot did not boot the VM: $(cat boot.out)"
 v2vfs_unmount "$d/mnt"
 echo "--owner root: virsh create fails with Permission denied; v2vfs-boot says why and boots"
