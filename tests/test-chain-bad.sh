@@ -41,9 +41,12 @@ hint ()
 sed 's/^parentCID=.*/parentCID=0badc0de/' src/child.vmdk > src/cid.vmdk
 v2vfs_refused "v2vfs: src/cid.vmdk: descriptor: parentCID 0badc0de does not match CID $cid of its parent src/base.vmdk (--ignore-cid opens the chain anyway)" \
     src/cid.vmdk
-v2vfs_mount --ignore-cid src/cid.vmdk mnt
-qemu_compare raw mnt/disks/cid.raw vmdk src/base.vmdk
-v2vfs_unmount mnt
+for opt in --ignore-cid "-o ignore_cid"; do
+    # shellcheck disable=SC2086 # the -o spelling is two words
+    v2vfs_mount $opt src/cid.vmdk mnt
+    qemu_compare raw mnt/disks/cid.raw vmdk src/base.vmdk
+    v2vfs_unmount mnt
+done
 
 hint gone.vmdk missing.vmdk
 v2vfs_refused "v2vfs: src/missing.vmdk: descriptor: parentFileNameHint 'gone.vmdk': no such file in src" \
