@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "byteorder.h"
 #include "grow.h"
 #include "input-limits.h"
 #include "checked.h"
@@ -451,7 +450,6 @@ open_chain (struct image *top, struct image *layer, const struct container *c,
                   e) == -1 ||
       finish (layer->parent, e) == -1)
     goto out;
-  layer->depth = layer->parent->depth + 1;
   /* A sparse parent without an embedded descriptor has no CID to check. */
   if (layer->parent->cid_known && l.parent_cid != layer->parent->cid &&
       !(flags & IMAGE_IGNORE_CID)) {

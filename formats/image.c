@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "byteorder.h"
 #include "grow.h"
 #include "checked.h"
 #include "cleanup.h"

@@ -57,7 +57,6 @@ struct image {
   const struct source *file;    /* the VMDK this layer was opened from */
   uint32_t cid;                 /* its descriptor's CID ... */
   bool cid_known;               /* ... if it has a descriptor */
-  unsigned depth;               /* layers beneath this one */
   /* What the open noticed and worked around, one line each, for the
    * caller to print (the library never prints). */
   size_t n_notes;
