@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <regex.h>
 #include <signal.h>
 #include <spawn.h>
@@ -63,7 +64,7 @@ struct boot {
   double timeout, shutdown_timeout;
   bool keep_network;
   bool tcg;                      /* no KVM: a domain of type qemu */
-  char dir[64];                  /* the layers' directory */
+  char dir[PATH_MAX];            /* the layers' directory */
   size_t n_layers;
   char *layers[MAX_LAYERS];
   virStreamPtr st;
@@ -499,6 +500,7 @@ main (int argc, char **argv)
   };
   struct boot b = { .ready = "login:", .timeout = 600, .shutdown_timeout = 60 };
   const char *uri = "qemu:///system", *vm = NULL, *accel = NULL, *domxml = NULL;
+  const char *tmp;
   CLEANUP_FREE char *path = NULL, *xml = NULL, *testxml = NULL, *name = NULL;
   /* The -a arguments: at most one an argument. */
   CLEANUP_FREE char **targets = calloc ((size_t) argc, sizeof *targets);
@@ -577,7 +579,15 @@ main (int argc, char **argv)
 
   /* The layers' directory: qemu runs as another user, and must reach
    * the files libvirt hands it. */
-  snprintf (b.dir, sizeof b.dir, "/var/tmp/v2vfs-boot.XXXXXX");
+  tmp = getenv ("TMPDIR");
+  if (tmp == NULL || tmp[0] != '/')
+    tmp = "/var/tmp";
+  if ((size_t) snprintf (b.dir, sizeof b.dir, "%s/v2vfs-boot.XXXXXX", tmp) >=
+      sizeof b.dir) {
+    fprintf (stderr, "v2vfs-boot: TMPDIR is too long\n");
+    b.dir[0] = '\0';
+    goto out;
+  }
   if (mkdtemp (b.dir) == NULL || chmod (b.dir, 0755) == -1) {
     fprintf (stderr, "v2vfs-boot: %s: %s\n", b.dir, strerror (errno));
     b.dir[0] = '\0';

@@ -32,13 +32,15 @@ disk=$d/mnt/disks/tiny-disk1.raw
 
 # virsh create of the mount's domain.xml (under TCG where KVM runs no
 # guest), then destroy it again.
-drop_tiny () { "${virsh[@]}" destroy tiny > /dev/null 2>&1; }
+# The domain gets a name of this test's own: other tests boot the tiny VM
+# beside it.
+dom=tiny-owner-$$
+drop_tiny () { "${virsh[@]}" destroy "$dom" > /dev/null 2>&1; }
 cleanup_fn drop_tiny
 create_domain ()
 {
-    if kvm_works; then cp mnt/domain.xml dom.xml
-    else sed 's|<domain type="kvm">|<domain type="qemu">|' mnt/domain.xml > dom.xml
-    fi
+    sed -e "s|<name>tiny</name>|<name>$dom</name>|" mnt/domain.xml > dom.xml
+    kvm_works || sed -i 's|<domain type="kvm">|<domain type="qemu">|' dom.xml
     "${virsh[@]}" create dom.xml
 }
 
@@ -48,7 +50,7 @@ cat mount.err
 expect_lines mount.err "v2vfs: the disks belong to libvirt-qemu, libvirt's qemu user, so that a domain started from domain.xml can write them (--owner chooses another owner)"
 [ "$(stat -c %U "$disk")" = libvirt-qemu ] || fail "the disk belongs to $(stat -c %U "$disk")"
 create_domain > create.out 2>&1 || fail "virsh create failed: $(cat create.out)"
-[ "$("${virsh[@]}" domstate tiny)" = running ] || fail "the domain is not running"
+[ "$("${virsh[@]}" domstate "$dom")" = running ] || fail "the domain is not running"
 drop_tiny
 v2vfs_unmount "$d/mnt"
 echo "no --owner: the disks belong to libvirt-qemu, and virsh create of domain.xml starts the domain"
@@ -72,10 +74,14 @@ echo "--owner root: virsh create fails with Permission denied; v2vfs-boot says w
 
 # 3.
 v2vfs_mount --overlay "$d/ovl" tiny.ova "$d/mnt"
-layers_before=$(ls -d /var/tmp/v2vfs-boot.* 2> /dev/null || true)
+# Its layers would go under TMPDIR, and its domain would be named after
+# its pid: neither may be left (other tests boot their own tiny VMs now).
+mkdir layers
 expect_fail_exact "v2vfs-boot: $disk: libvirt's qemu runs as libvirt-qemu, which cannot read this disk: the mount has no allow_other option, so FUSE lets no other user in; mount it with -o allow_other (and --owner libvirt-qemu with --overlay)" \
-    "$boot" --accel "$(boot_accel)" mnt
-[ -z "$("${virsh[@]}" list --all --name)" ] || fail "a domain is left: $("${virsh[@]}" list --all)"
-[ "$(ls -d /var/tmp/v2vfs-boot.* 2> /dev/null || true)" = "$layers_before" ] ||
-    fail "v2vfs-boot left a layer directory"
+    sh -c 'echo $$ > boot.pid; exec env TMPDIR="$1/layers" "$2" --accel "$3" mnt' \
+    sh "$d" "$boot" "$(boot_accel)"
+[ -z "$(ls -A layers)" ] || fail "v2vfs-boot left a layer directory: $(ls layers)"
+if "${virsh[@]}" domstate "tiny-v2vfs-boot-$(cat boot.pid)" > /dev/null 2>&1; then
+    fail "v2vfs-boot left its domain tiny-v2vfs-boot-$(cat boot.pid)"
+fi
 echo "no allow_other: v2vfs-boot refuses with one line, starts nothing, leaves nothing"
