@@ -553,6 +553,8 @@ uefi_boot (struct fix *f)
     if (loaders == NULL || loaders[0] == NULL) {
       fix_free_strv (loaders);
       loaders = NULL;
+      free (pat);
+      pat = NULL;
       if (asprintf (&pat, "%s/EFI/*/grubx64.efi", esp) != -1)
         loaders = fix_glob (f, pat);
     }
