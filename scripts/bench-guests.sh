@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The measurements of scripts/bench that need the test guest of
+# The measurements of scripts/bench that need the test guests of
 # scripts/mkguest, libguestfs, libvirt and virt-v2v: --only guestfix and
 # --only cutover.  Sourced by scripts/bench, whose globals it uses (top,
 # work, runs, v2vfs, started_pids, started_services, die, wait_until,
@@ -49,9 +49,9 @@ boot_up_secs() {
 }
 
 # guest_setup: what both guest measurements need: virt-v2v and its
-# helpers, libguestfs (under TCG where KVM runs no guests), the test guest
-# (ova, its sha256 in sum), and a libvirtd on qemu:///system (one this run
-# starts is stopped by its pid at the end).
+# helpers, libguestfs (under TCG where KVM runs no guests), and a libvirtd
+# on qemu:///system (one this run starts is stopped by its pid at the
+# end).
 guest_setup() {
     local pids
     fix=$(dirname "$v2vfs")/../guestfix/v2vfs-fix
@@ -65,12 +65,17 @@ guest_setup() {
         export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
         accel=tcg
     fi
-    ova=$("$top/scripts/mkguest")
-    sum=$(sha256sum "$ova" | cut -d' ' -f1)
     pids=$("$top/scripts/start-libvirtd") || die "libvirtd does not start"
     started_services+=" ${pids//$'\n'/ }"
     # libvirt's qemu user reads the outputs here.
     chmod 0755 "$work"
+}
+
+# guest_ova GUEST: the test guest GUEST of scripts/mkguest (ova, its
+# sha256 in sum).
+guest_ova() {
+    ova=$("$top/scripts/mkguest" "$1") || die "scripts/mkguest $1 failed"
+    sum=$(sha256sum "$ova" | cut -d' ' -f1)
 }
 
 # virt_v2v DIR: convert the test guest with virt-v2v -o local into DIR
@@ -109,14 +114,38 @@ virt_v2v_warnings() {
         sed 's/^virt-v2v: //' | tr '\n' ';' | sed 's/;$//')"
 }
 
+# fix_steps REPORT: the step times of the report's last run, one
+# "NAME SECONDS" line each (the appliance's launch and the inspection
+# among them).
+fix_steps() {
+    python3 -c 'import json, sys
+for s in json.load(open(sys.argv[1]))["runs"][-1].get("steps", []):
+    print(s["name"].replace(" ", "_"), s["seconds"])' "$1"
+}
+
+# measure_guestfix: for each guest of --guests, RUNS rounds of a v2vfs
+# mount + v2vfs-fix (its steps from the report) and of virt-v2v on the
+# same OVA, one after the other; the first round boots both results.
 measure_guestfix() {
-    local round w0 t0 t1
-    local -a v_wall v_wrote v_kept c_wall c_wrote c_kept
-    local v_boot="" c_boot="" c_status=""
+    local g
     guest_setup
-    echo "guest fix: $ova ($(du -sh "$ova" | cut -f1)), $runs round(s), accel $accel"
-    echo "  v2vfs:    mount --overlay DIR + v2vfs-fix ($fix)"
+    echo "guest fix: guests ${guests//,/ }, $runs round(s), accel $accel"
+    echo "  v2vfs:    mount --overlay DIR + v2vfs-fix ($fix); the steps from its report"
     echo "  virt-v2v: $(virt-v2v --version) -i ova -o local -of raw"
+    for g in ${guests//,/ }; do
+        measure_guestfix_one "$g"
+    done
+    echo "  (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+measure_guestfix_one() {
+    local round w0 t0 t1 step secs
+    local -a v_wall v_wrote v_kept c_wall c_wrote c_kept order=()
+    local -A step_s=()
+    local v_boot="" c_boot="" c_status=""
+    guest_ova "$1"
+    echo
+    echo "--- $1: $ova ($(du -sh "$ova" | cut -f1))"
     for (( round = 1; round <= runs; round++ )); do
         # v2vfs: mount with a fresh overlay, fix.
         rm -rf "$work/ovl" "$work/mnt"
@@ -131,9 +160,13 @@ measure_guestfix() {
         v_wall+=("$(elapsed "$t0" "$t1")")
         v_wrote+=("$(( $(disk_written) - w0 ))")
         v_kept+=("$(du -s -B1 "$work/ovl" | cut -f1)")
+        while read -r step secs; do
+            [ -n "${step_s[$step]+set}" ] || order+=("$step")
+            step_s[$step]+="$secs "
+        done < <(fix_steps "$work/ovl/guestfix.json")
         printf '  round %d/%d  v2vfs mount+fix   %7.1fs  wrote %s MB, DIR holds %s\n' "$round" "$runs" \
             "${v_wall[-1]}" "$(( v_wrote[-1] / 1000000 ))" "$(du -sh "$work/ovl" | cut -f1)"
-        [ "$round" -gt 1 ] || v_boot=$(boot_result "$work/mnt")
+        [ "$round" -gt 1 ] || [ "$boots" = no ] || v_boot=$(boot_result "$work/mnt")
         fusermount3 -u "$work/mnt"
 
         # virt-v2v, into the same file system.
@@ -149,25 +182,27 @@ measure_guestfix() {
             "$(du -sh "$work/v2v" | cut -f1)" "$c_exit"
         if [ "$round" -eq 1 ]; then
             c_status=$(virt_v2v_warnings "$work/v2v")
-            c_boot=$(boot_virt_v2v "$work/v2v")
+            [ "$boots" = no ] || c_boot=$(boot_virt_v2v "$work/v2v")
         fi
         [ "$(sha256sum "$ova" | cut -d' ' -f1)" = "$sum" ] || die "the OVA changed"
     done
-    echo
-    echo "===== guest fix: median of $runs round(s) ====="
-    printf '%-22s %10s %16s %16s\n' "" "wall" "wrote to disk" "left on disk"
-    printf '%-22s %9.1fs %13s MB %13s MB\n' "v2vfs mount + fix" "$(median "${v_wall[@]}")" \
+    echo "===== guest fix, $1: median of $runs round(s) ====="
+    printf '%-26s %10s %16s %16s\n' "" "wall" "wrote to disk" "left on disk"
+    for step in "${order[@]}"; do
+        # shellcheck disable=SC2086 # one time per word
+        printf '  %-24s %9.1fs\n' "${step//_/ }" "$(median ${step_s[$step]})"
+    done
+    printf '%-26s %9.1fs %13s MB %13s MB\n' "v2vfs mount + fix, total" "$(median "${v_wall[@]}")" \
         "$(( $(median "${v_wrote[@]}" | cut -d. -f1) / 1000000 ))" \
         "$(( $(median "${v_kept[@]}" | cut -d. -f1) / 1000000 ))"
-    printf '%-22s %9.1fs %13s MB %13s MB\n' "virt-v2v -o local" "$(median "${c_wall[@]}")" \
+    printf '%-26s %9.1fs %13s MB %13s MB\n' "virt-v2v -o local" "$(median "${c_wall[@]}")" \
         "$(( $(median "${c_wrote[@]}" | cut -d. -f1) / 1000000 ))" \
         "$(( $(median "${c_kept[@]}" | cut -d. -f1) / 1000000 ))"
     echo "  wall: virt-v2v takes $(ratio "$(median "${c_wall[@]}")" "$(median "${v_wall[@]}")")x the time of v2vfs"
-    echo "  v2vfs boot:    $v_boot"
+    [ "$boots" = no ] || echo "  v2vfs boot:    $v_boot"
     echo "  virt-v2v:      $c_status"
-    echo "  virt-v2v boot: $c_boot"
+    [ "$boots" = no ] || echo "  virt-v2v boot: $c_boot"
     echo "  the OVA's sha256 is unchanged: $sum"
-    echo "  (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
 # run_on_vmware CUT: the source VM at work after its snapshot: qemu boots
@@ -192,6 +227,7 @@ measure_cutover() {
     local -a copy_s sync_s fix_s boot_s down_s wrote c_conv c_up c_down
     local v_boot="" c_boot="" c_status="" c_failed=""
     guest_setup
+    guest_ova debian12
     mkdir -p "$cut/base-mnt" "$cut/ova-mnt"
     # The VMware datastore: the guest's VMDK as a file; the OVA's mount
     # gives the VM's domain.xml.

@@ -79,7 +79,7 @@ use_libvirtd
 line=$(sed -n 's/^v2vfs-boot: .* is up after .* s: "\(.*\)"$/\1/p' boot.out)
 grep -E '^v2vfs-boot: .* is up after ' boot.out
 case $line in
-    "V2VFS-GUEST-MARKER root=/dev/vda1 cmdline-root=UUID=$uuid nic=ens192/$mac/"[0-9]*" vmtools=absent") ;;
+    "V2VFS-GUEST-MARKER root=/dev/vda1 cmdline-root=UUID=$uuid nic=ens192/$mac/"[0-9]*" vmtools=absent "*) ;;
     *) fail "the fixed guest's marker: '$line'" ;;
 esac
 echo "booted on virtio-blk: $line"
