@@ -214,6 +214,48 @@ part (struct line *l, size_t from, size_t to)
 
 /* ---- Device names --------------------------------------------------- */
 
+/* A decimal number of at most MAX at *P (no sign, no leading zero
+ * unless ZERO allows it), advanced past it; -1 if there is none. */
+static long
+parse_number (const char **p, unsigned long max, bool zero)
+{
+  char *end;
+  unsigned long v;
+
+  if (**p < '0' || **p > '9' || (!zero && **p == '0'))
+    return -1;
+  errno = 0;
+  v = strtoul (*p, &end, 10);
+  if (errno || v > max)
+    return -1;
+  *p = end;
+  return (long) v;
+}
+
+/* An NVMe namespace, /dev/nvmeCnN, or its partition, /dev/nvmeCnNpP. */
+static int
+parse_nvme_name (const char *p, size_t *disk, unsigned *part)
+{
+  /* Caps far above any VM's: VMware has 4 controllers of 64
+   * namespaces; a partition table, 128 entries as a rule. */
+  long ctrl, ns, pn = 0;
+
+  if ((ctrl = parse_number (&p, 1024, true)) == -1 || *p++ != 'n' ||
+      (ns = parse_number (&p, 1024, false)) == -1)
+    return -1;
+  if (*p == 'p' && (p++, (pn = parse_number (&p, 1024, false)) == -1))
+    return -1;
+  if (*p)
+    return -1;
+  *disk = (size_t) ns - 1;
+  *part = (unsigned) pn;
+  /* VMware's first NVMe controller numbers its disks' namespaces from 1
+   * in their order, which is domain.xml's; another controller's
+   * namespace 1 is the first disk of that controller, which is the VM's
+   * first only when the VM has one disk. */
+  return ctrl == 0 ? 0 : 1;
+}
+
 int
 edit_parse_disk_name (const char *dev, size_t *disk, unsigned *part)
 {
@@ -221,8 +263,10 @@ edit_parse_disk_name (const char *dev, size_t *disk, unsigned *part)
                                           "/dev/xvd" };
   const char *p = NULL;
   size_t i, n = 0, letters = 0;
-  unsigned long pn = 0;
+  long pn = 0;
 
+  if (strncmp (dev, "/dev/nvme", 9) == 0)
+    return parse_nvme_name (dev + 9, disk, part);
   for (i = 0; i < sizeof prefixes / sizeof *prefixes && p == NULL; i++)
     if (strncmp (dev, prefixes[i], strlen (prefixes[i])) == 0)
       p = dev + strlen (prefixes[i]);
@@ -233,15 +277,8 @@ edit_parse_disk_name (const char *dev, size_t *disk, unsigned *part)
     n = n * 26 + (size_t) (*p - 'a' + 1);
   if (letters == 0)
     return -1;
-  if (*p) {
-    char *end;
-    if (*p < '1' || *p > '9')
-      return -1;
-    errno = 0;
-    pn = strtoul (p, &end, 10);
-    if (errno || *end || pn > 1024)
-      return -1;
-  }
+  if (*p && ((pn = parse_number (&p, 1024, false)) == -1 || *p))
+    return -1;
   *disk = n - 1;
   *part = (unsigned) pn;
   return 0;
@@ -272,7 +309,7 @@ edit_is_unstable_device (const char *dev)
   size_t disk, i;
   unsigned part;
 
-  if (edit_parse_disk_name (dev, &disk, &part) == 0)
+  if (edit_parse_disk_name (dev, &disk, &part) >= 0)
     return true;
   if (strncmp (dev, "/dev/disk/by-path/", 18) == 0)
     return true;
@@ -406,6 +443,8 @@ cmdline_start (const char *line, size_t len, enum edit_cmdline_kind kind)
     return w - i == 7 && strncmp (line + i, "options", 7) == 0 ? w : len;
   case EDIT_GRUBENV:
     return len - i >= 11 && strncmp (line + i, "kernelopts=", 11) == 0 ? i + 11 : len;
+  case EDIT_KERNEL_CMDLINE:
+    return i < len && line[i] == '#' ? len : i;
   }
   return len;
 }

@@ -29,13 +29,18 @@ int edit_msg_add (struct edit_msgs *m, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 
 /* A device name that changes when the disks move from VMware's SCSI,
- * SATA or IDE to virtio: /dev/sdX, /dev/hdX, /dev/vdX, /dev/xvdX (with
- * a partition number or not), and the bus-derived links under
- * /dev/disk/by-path and /dev/disk/by-id.  UUID=, LABEL=, PARTUUID=,
- * LVM and device-mapper names are stable. */
+ * SATA, IDE or NVMe to virtio: /dev/sdX, /dev/hdX, /dev/vdX, /dev/xvdX
+ * (with a partition number or not), /dev/nvmeCnN (a partition:
+ * nvmeCnNpP), and the bus-derived links under /dev/disk/by-path and
+ * /dev/disk/by-id.  UUID=, LABEL=, PARTUUID=, LVM (/dev/VG/LV) and
+ * device-mapper (/dev/mapper/NAME) names are stable. */
 bool edit_is_unstable_device (const char *dev);
-/* For a /dev/sdX, hdX, vdX or xvdX name: the disk's index (sda and hda
- * are 0, sdaa is 26) and its partition number (0 for the whole disk).
+/* For a /dev/sdX, hdX, vdX or xvdX name, or an NVMe namespace: the
+ * disk's index (sda, hda and nvme0n1 are 0, sdaa is 26, nvme0n2 is 1)
+ * and its partition number (0 for the whole disk).  Returns 0 when the
+ * name says which disk of the VM it is; 1 for a namespace of an NVMe
+ * controller other than the first, whose *DISK counts that controller's
+ * disks only (so it names the VM's disk only in a VM with one disk);
  * -1 for any other name. */
 int edit_parse_disk_name (const char *dev, size_t *disk, unsigned *part);
 /* "a", "b", ..., "z", "aa", ...: the letters of disk INDEX. */
@@ -69,6 +74,8 @@ enum edit_cmdline_kind {
   EDIT_MENU_LST,                 /* kernel lines and "# kopt=" of GRUB legacy */
   EDIT_BLS,                      /* options lines of the BLS entries in /boot/loader/entries */
   EDIT_GRUBENV,                  /* kernelopts= of grubenv */
+  EDIT_KERNEL_CMDLINE,           /* /etc/kernel/cmdline: every line that is
+                                    no comment (kernel-install(8) reads it) */
 };
 int edit_cmdlines (const char *in, enum edit_cmdline_kind kind,
                    edit_resolve_fn resolve, void *opaque, char **out,
@@ -84,6 +91,12 @@ int edit_grub_default (const char *in, char **out, struct edit_log *log);
 /* GRUB's device.map: "(hdN) /dev/sdX" names BIOS disk N by its VMware
  * name; under virtio BIOS disk N is the Nth virtio disk, /dev/vdX. */
 int edit_device_map (const char *in, char **out, struct edit_log *log);
+
+/* lvm.conf: each pattern of devices/filter and devices/global_filter
+ * that names a /dev/sdX device ("a|^/dev/sda.*|") names the virtio one
+ * (/dev/vdX) instead, so the disk is still accepted (or still
+ * rejected) after the move. */
+int edit_lvm_filter (const char *in, char **out, struct edit_log *log);
 
 /* modprobe configuration (BARE false: modprobe.d, modprobe.conf) or a
  * list of modules to load (BARE true: /etc/modules, modules-load.d).

@@ -18,6 +18,7 @@
 /* What v2vfs-fix knows of a kernel of the guest. */
 struct fix_kernel {
   char *version;                 /* "6.1.0-28-amd64" */
+  char *modules;                 /* its modules: "/lib/modules/VERSION" */
   bool virtio_blk, virtio_pci, virtio_scsi, virtio_net;  /* has the driver */
   bool builtin_blk, builtin_pci, builtin_scsi;           /* ... built in */
 };
@@ -48,6 +49,10 @@ struct fix {
   char **mountpoints;            /* inspection's: mount point, device, ... */
   size_t n_kernels;
   struct fix_kernel *kernels;    /* oldest first; the newest boots */
+  /* What the initramfs must be rebuilt to hold even where it has the
+   * virtio drivers ("the new LVM configuration": a step changed a file
+   * it keeps a copy of), or NULL. */
+  const char *initramfs_why;
 };
 
 /* ---- guest.c ---- */

@@ -218,8 +218,8 @@ mounted_at (const struct fix *f, const char *mp)
 }
 
 /* The appliance's name for the guest's device DEV: the same disk
- * (appliance disks are added in domain.xml's order, which is VMware's)
- * and partition. */
+ * (appliance disks are added in domain.xml's order, which is VMware's:
+ * SCSI, SATA, NVMe, IDE, each by controller and unit) and partition. */
 static char *
 appliance_device (const struct fix *f, const char *dev)
 {
@@ -227,9 +227,12 @@ appliance_device (const struct fix *f, const char *dev)
   size_t disk;
   unsigned pn;
   char letters[8], *r;
+  int kind = edit_parse_disk_name (dev, &disk, &pn);
 
-  if (edit_parse_disk_name (dev, &disk, &pn) == 0) {
-    if (disk >= f->n_disks)
+  if (kind >= 0) {
+    /* A namespace of a second NVMe controller is a disk of the VM's
+     * only when the VM has one (edit.h). */
+    if (disk >= f->n_disks || (kind == 1 && f->n_disks != 1))
       return NULL;
   }
   else {
@@ -319,15 +322,41 @@ fix_stable_name (struct fix *f, const char *adev, const char *fstype, char **why
   return NULL;
 }
 
+/* Inspection names a file system by the appliance's device where it
+ * can tell it from fstab's name, and keeps fstab's name where it cannot
+ * (libguestfs 1.48 knows no /dev/nvme*): such a name becomes the
+ * appliance's device here. */
+static void
+appliance_mountpoints (struct fix *f)
+{
+  size_t i;
+
+  for (i = 0; f->mountpoints[i]; i += 2) {
+    char *dev = f->mountpoints[i + 1], *adev;
+    int r;
+    if (!edit_is_unstable_device (dev))
+      continue;
+    guestfs_push_error_handler (f->g, NULL, NULL);
+    r = guestfs_is_blockdev (f->g, dev);
+    guestfs_pop_error_handler (f->g);
+    if (r != 1 && (adev = appliance_device (f, dev)) != NULL) {
+      free (dev);
+      f->mountpoints[i + 1] = adev;
+    }
+  }
+}
+
 /* Shortest mount point first. */
 int
 fix_mount_guest (struct fix *f, bool ro, bool first)
 {
   size_t n, i, j;
 
-  if (f->mountpoints == NULL &&
-      (f->mountpoints = guestfs_inspect_get_mountpoints (f->g, f->root)) == NULL)
-    return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
+  if (f->mountpoints == NULL) {
+    if ((f->mountpoints = guestfs_inspect_get_mountpoints (f->g, f->root)) == NULL)
+      return report_fail (f->r, "inspection: %s", fix_gerror (f)), -1;
+    appliance_mountpoints (f);
+  }
   for (n = 0; f->mountpoints[n]; n += 2)
     ;
   /* Insertion sort of the (mount point, device) pairs by length. */

@@ -171,42 +171,53 @@ int
 linux_initramfs (struct fix *f)
 {
   enum initramfs_tool tool = initramfs_tool (f);
+  const char *why = f->initramfs_why;
   bool need[3];
   size_t i, regenerated = 0;
-  int changed;
+  int changed = 0;
 
   needed_modules (f, need);
   free (f->r->initramfs);
   f->r->initramfs = strdup (tool == INITRAMFS_TOOLS ? "initramfs-tools" :
                             tool == INITRAMFS_DRACUT ? "dracut" : "none found");
-  if (!need[0] && !need[1]) {
+  if (!need[0] && !need[1] && why == NULL) {
     report_skip (f->r, "initramfs", "every kernel has virtio_blk and virtio_pci "
                  "built in: no initramfs needs them");
     return 0;
   }
-  if (tool == INITRAMFS_NONE) {
+  if (tool == INITRAMFS_NONE && (need[0] || need[1])) {
     report_fail (f->r, "the kernels have virtio_blk as a module, but the guest has "
                  "neither initramfs-tools nor dracut to put it into an initramfs");
     return -1;
   }
-  changed = tool == INITRAMFS_TOOLS ? initramfs_tools_config (f, need)
-                                    : dracut_config (f, need);
+  if (tool == INITRAMFS_NONE) {
+    report_warn (f->r, "the initramfs should be rebuilt to hold %s, but the guest "
+                 "has neither initramfs-tools nor dracut", why);
+    return 0;
+  }
+  if (need[0] || need[1])
+    changed = tool == INITRAMFS_TOOLS ? initramfs_tools_config (f, need)
+                                      : dracut_config (f, need);
   if (changed == -1)
     return -1;
   for (i = 0; i < f->n_kernels; i++) {
     const struct fix_kernel *k = &f->kernels[i];
     CLEANUP_FREE char *initrd = initrd_of (f, k), *what = NULL, *out = NULL,
       *err = NULL;
-    if (!k->virtio_blk || k->builtin_blk)
+    /* A kernel with virtio_blk built in needs no initramfs for it; one
+     * it has all the same holds a copy of what changed. */
+    const bool module = k->virtio_blk && !k->builtin_blk;
+    if (!module && !(why && initrd))
       continue;
-    if (!changed && initrd && initrd_has_virtio (f, tool, initrd))
+    if (!changed && why == NULL && initrd && initrd_has_virtio (f, tool, initrd))
       continue;
     if (asprintf (&what, "regenerating the initramfs of %s (%s)", k->version,
                   tool == INITRAMFS_TOOLS ? "update-initramfs" : "dracut") == -1)
       return report_fail (f->r, "out of memory"), -1;
     if (f->dry_run) {
-      report_change (f->r, initrd ? initrd : "/boot", "regenerate it with the "
-                     "virtio drivers");
+      report_change (f->r, initrd ? initrd : "/boot", "regenerate it with %s%s%s",
+                     module ? "the virtio drivers" : "", module && why ? " and " : "",
+                     why ? why : "");
       regenerated++;
       continue;
     }
@@ -229,11 +240,12 @@ linux_initramfs (struct fix *f)
     }
     free (initrd);
     initrd = initrd_of (f, k);
-    if (initrd == NULL || !initrd_has_virtio (f, tool, initrd)) {
+    if (initrd == NULL || (module && !initrd_has_virtio (f, tool, initrd))) {
       report_fail (f->r, "the new initramfs of %s has no virtio_blk", k->version);
       return -1;
     }
-    report_change (f->r, initrd, "regenerated: it holds virtio_blk now");
+    report_change (f->r, initrd, "regenerated: it holds %s%s%s", module ?
+                   "virtio_blk now" : "", module && why ? " and " : "", why ? why : "");
     regenerated++;
   }
   if (!changed && regenerated == 0)
@@ -429,6 +441,7 @@ linux_bootloader_config (struct fix *f)
   static const char *const envs[] = { "/boot/grub2/grubenv", "/boot/grub/grubenv" };
   static const char *const maps[] = { "/boot/grub/device.map", "/boot/grub2/device.map" };
   struct cmdline_arg menu = { f, EDIT_MENU_LST }, bls = { f, EDIT_BLS };
+  struct cmdline_arg kernel = { f, EDIT_KERNEL_CMDLINE };
   const bool has_grub2 = first_existing (f, grub_cfgs, 2) != NULL;
   const bool has_legacy = first_existing (f, legacy, 2) != NULL;
   size_t i;
@@ -448,6 +461,11 @@ linux_bootloader_config (struct fix *f)
     n += r;
   }
   if ((r = edit_matching (f, "/boot/loader/entries/*.conf", edit_cmdlines_fn, &bls)) == -1)
+    return -1;
+  n += r;
+  /* kernel-install(8) writes the BLS entries of new kernels (and UKIs)
+   * from /etc/kernel/cmdline. */
+  if ((r = fix_edit (f, "/etc/kernel/cmdline", edit_cmdlines_fn, &kernel)) == -1)
     return -1;
   n += r;
   for (i = 0; i < 2; i++) {

@@ -70,8 +70,8 @@ probe_drivers (struct fix *f, struct fix_kernel *k)
   CLEANUP_FREE char *dep = NULL, *builtin = NULL;
   char **lines;
 
-  if (asprintf (&dep, "/lib/modules/%s/modules.dep", k->version) == -1 ||
-      asprintf (&builtin, "/lib/modules/%s/modules.builtin", k->version) == -1)
+  if (asprintf (&dep, "%s/modules.dep", k->modules) == -1 ||
+      asprintf (&builtin, "%s/modules.builtin", k->modules) == -1)
     return;
   guestfs_push_error_handler (f->g, NULL, NULL);
   if (fix_is_file (f, builtin)) {
@@ -87,40 +87,84 @@ probe_drivers (struct fix *f, struct fix_kernel *k)
   guestfs_pop_error_handler (f->g);
 }
 
-/* The kernels: a version with both /boot/vmlinuz-V and /lib/modules/V. */
+/* Where a kernel's modules are: a merged-/usr guest has both, one a
+ * link to the other, and the same version is taken once. */
+static const char *const module_dirs[] = { "/lib/modules", "/usr/lib/modules" };
+/* Where the image of kernel VERSION may be: /boot under the names the
+ * distros and architectures give it (vmlinuz, vmlinux on ppc64, kernel
+ * on Gentoo, Image on arm64), else in the modules directory, where
+ * Fedora and RHEL 9 ship it (kernel-install copies it to /boot). */
+static const char *const image_forms[] = { "/boot/vmlinuz-", "/boot/vmlinux-",
+                                           "/boot/kernel-", "/boot/Image-" };
+#define NO_KERNEL_MSG "no kernel found: no VERSION under /lib/modules or " \
+  "/usr/lib/modules has an image at /boot/vmlinuz-VERSION, " \
+  "/boot/vmlinux-VERSION, /boot/kernel-VERSION, /boot/Image-VERSION, " \
+  "/lib/modules/VERSION/vmlinuz or /usr/lib/modules/VERSION/vmlinuz"
+
+/* Whether kernel VERSION has an image in one of the places above. */
+static bool
+has_image (struct fix *f, const char *version)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof image_forms / sizeof *image_forms + 2; i++) {
+    CLEANUP_FREE char *p = NULL;
+    int r = i < 4 ? asprintf (&p, "%s%s", image_forms[i], version)
+                  : asprintf (&p, "%s/%s/vmlinuz", module_dirs[i - 4], version);
+    if (r != -1 && fix_exists (f, p))
+      return true;
+  }
+  return false;
+}
+
+static bool
+known_kernel (const struct fix *f, const char *version)
+{
+  size_t i;
+
+  for (i = 0; i < f->n_kernels; i++)
+    if (strcmp (f->kernels[i].version, version) == 0)
+      return true;
+  return false;
+}
+
+/* The kernels: a version with its modules directory and an image. */
 static int
 find_kernels (struct fix *f)
 {
-  char **dirs;
-  size_t i;
+  size_t i, d;
 
-  guestfs_push_error_handler (f->g, NULL, NULL);
-  dirs = guestfs_ls (f->g, "/lib/modules");
-  guestfs_pop_error_handler (f->g);
-  for (i = 0; dirs && dirs[i]; i++) {
-    CLEANUP_FREE char *vmlinuz = NULL;
-    struct fix_kernel *k;
-    if (!fix_safe_word (dirs[i]) ||
-        asprintf (&vmlinuz, "/boot/vmlinuz-%s", dirs[i]) == -1 ||
-        !fix_exists (f, vmlinuz))
-      continue;
-    if ((k = realloc (f->kernels, (f->n_kernels + 1) * sizeof *k)) == NULL) {
-      fix_free_strv (dirs);
-      report_fail (f->r, "out of memory");
-      return -1;
+  for (d = 0; d < sizeof module_dirs / sizeof *module_dirs; d++) {
+    char **dirs;
+    bool oom = false;
+    guestfs_push_error_handler (f->g, NULL, NULL);
+    dirs = guestfs_ls (f->g, module_dirs[d]);
+    guestfs_pop_error_handler (f->g);
+    for (i = 0; dirs && dirs[i] && !oom; i++) {
+      struct fix_kernel *k;
+      if (!fix_safe_word (dirs[i]) || known_kernel (f, dirs[i]) ||
+          !has_image (f, dirs[i]))
+        continue;
+      if ((k = realloc (f->kernels, (f->n_kernels + 1) * sizeof *k)) == NULL) {
+        oom = true;
+        break;
+      }
+      f->kernels = k;
+      k = &k[f->n_kernels];
+      memset (k, 0, sizeof *k);
+      if ((k->version = strdup (dirs[i])) == NULL ||
+          asprintf (&k->modules, "%s/%s", module_dirs[d], dirs[i]) == -1) {
+        free (k->version);
+        oom = true;
+        break;
+      }
+      f->n_kernels++;
+      probe_drivers (f, k);
     }
-    f->kernels = k;
-    k = &k[f->n_kernels];
-    memset (k, 0, sizeof *k);
-    if ((k->version = strdup (dirs[i])) == NULL) {
-      fix_free_strv (dirs);
-      report_fail (f->r, "out of memory");
-      return -1;
-    }
-    f->n_kernels++;
-    probe_drivers (f, k);
+    fix_free_strv (dirs);
+    if (oom)
+      return report_fail (f->r, "out of memory"), -1;
   }
-  fix_free_strv (dirs);
   if (f->n_kernels > 1)
     qsort (f->kernels, f->n_kernels, sizeof *f->kernels, cmp_kernel);
   if ((f->r->kernels = calloc (f->n_kernels + 1, sizeof *f->r->kernels)) == NULL)
@@ -140,8 +184,7 @@ check_kernels (struct fix *f)
   size_t i;
 
   if (f->n_kernels == 0) {
-    report_fail (f->r, "no kernel found (no /boot/vmlinuz-VERSION with its "
-                 "/lib/modules/VERSION): nothing was changed");
+    report_fail (f->r, NO_KERNEL_MSG ": nothing was changed");
     return -1;
   }
   newest = &f->kernels[f->n_kernels - 1];
@@ -621,9 +664,52 @@ edit_resume_fn (const char *in, void *f, char **out, struct edit_log *log)
 }
 
 static int
+edit_lvm_filter_fn (const char *in, void *arg, char **out, struct edit_log *log)
+{
+  (void) arg;
+  return edit_lvm_filter (in, out, log);
+}
+
+/* LVM: RHEL 9's devices file lists the PVs LVM may use by device ID
+ * (a SCSI WWID, a device name), and those IDs change with the move to
+ * virtio: LVM would then see no PV and the guest stop in emergency mode.
+ * Without the file LVM uses every device: "If the file does not exist,
+ * or if lvm.conf includes use_devicesfile=0, then lvm will not use a
+ * devices file" (lvmdevices(8) of lvm2 2.03; Debian's lvm2 2.03.16 does
+ * not ship that page, and its lvm.conf says of use_devicesfile only
+ * "When enabled, lvm will only use devices that are listed in the
+ * devices file").  lvm.conf's filters that name /dev/sd* are pointed at
+ * /dev/vd*.  The initramfs keeps copies of both, so it is rebuilt. */
+static int
+lvm (struct fix *f)
+{
+  static const char devices[] = "/etc/lvm/devices/system.devices";
+  int n = 0, r;
+
+  if (fix_is_file (f, devices)) {
+    if (!f->dry_run && guestfs_rm (f->g, devices) == -1)
+      return report_fail (f->r, "%s: cannot remove it: %s", devices, fix_gerror (f)), -1;
+    report_change (f->r, devices, "removed: its device IDs were VMware's; LVM "
+                   "scans all devices");
+    n++;
+  }
+  if ((r = fix_edit (f, "/etc/lvm/lvm.conf", edit_lvm_filter_fn, NULL)) == -1)
+    return -1;
+  n += r;
+  if (n > 0)
+    f->initramfs_why = "the new LVM configuration";
+  return n;
+}
+
+static int
 device_names (struct fix *f)
 {
   int n = 0, r;
+
+  f->initramfs_why = NULL;
+  if ((r = lvm (f)) == -1)
+    return -1;
+  n += r;
 
   if ((r = fix_edit (f, "/etc/fstab", edit_fstab_fn, f)) == -1)
     return -1;
@@ -635,7 +721,7 @@ device_names (struct fix *f)
     return -1;
   n += r;
   if (n == 0)
-    report_skip (f->r, "device names in fstab, crypttab and resume",
+    report_skip (f->r, "device names in fstab, crypttab, resume and LVM",
                  "all stable already");
   return 0;
 }

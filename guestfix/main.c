@@ -573,8 +573,10 @@ main (int argc, char **argv)
   report_free (&r);
   fix_free_strv (f.mountpoints);
   free (f.root);
-  for (i = 0; i < f.n_kernels; i++)
+  for (i = 0; i < f.n_kernels; i++) {
     free (f.kernels[i].version);
+    free (f.kernels[i].modules);
+  }
   free (f.kernels);
  out:
   domain_free (&d);

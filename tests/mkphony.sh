@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make a phony VMware Linux guest for the guest-fix tests, as an OVA:
 #
-#   mkphony.sh DIR [novirtio|efi-dracut]      ->  DIR/phony.ova
+#   mkphony.sh DIR [novirtio|efi-dracut|nvme-lvm]  ->  DIR/phony.ova
 #
 # It is not a bootable system, only what v2vfs-fix reads and edits, made
 # from text in seconds with no appliance (sfdisk, mkfs.ext4 -d, mkswap),
@@ -30,7 +30,20 @@
 # is dracut's (/boot/initramfs-VERSION.img without virtio), made by a
 # stand-in dracut that lists the drivers dracut.conf.d adds, with a
 # stand-in lsinitrd; a BLS entry and a 1024-byte grubenv name the root by
-# device; the OVF says firmware efi.
+# device; the OVF says firmware efi.  The stand-in dracut appends its
+# arguments to /var/log/phony-dracut.argv, and its "initramfs" lists
+# what it copied of LVM's configuration: the devices file if there is
+# one, and lvm.conf's filter lines.
+#
+# "nvme-lvm" is the UEFI guest of a RHEL 9-like VM on VMware's NVMe
+# controller: the same partitions named /dev/nvme0n1p1, p2, p3 in
+# fstab, GRUB's default, grub.cfg, menu.lst, the BLS entry, grubenv,
+# /etc/kernel/cmdline and device.map ((hd0) /dev/nvme0n1); LVM's devices
+# file /etc/lvm/devices/system.devices and an lvm.conf whose filter
+# accepts only /dev/sda*; the virtio drivers built in, so only the LVM
+# configuration makes dracut rebuild the initramfs; the kernel's modules
+# and its image (vmlinuz) only in /usr/lib/modules/VERSION, as Fedora
+# ships it; the OVF puts the disk on an NVMe controller.
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: mkphony.sh DIR [novirtio]" >&2; exit 2; }
@@ -38,16 +51,20 @@ dir=$1
 kind=${2:-}
 root=$dir/phony-root
 kver=6.1.0-99-amd64
-if [ "$kind" = efi-dracut ]; then
-    rootdev=/dev/sda2 swapdev=/dev/sda3
-else
-    rootdev=/dev/sda1 swapdev=/dev/sda2
-fi
+moddir=lib/modules
+diskdev=/dev/sda
+efi=no
+case $kind in
+    efi-dracut) rootdev=/dev/sda2 swapdev=/dev/sda3 espdev=/dev/sda1 efi=yes ;;
+    nvme-lvm) rootdev=/dev/nvme0n1p2 swapdev=/dev/nvme0n1p3 espdev=/dev/nvme0n1p1 efi=yes
+              diskdev=/dev/nvme0n1 moddir=usr/lib/modules ;;
+    *) rootdev=/dev/sda1 swapdev=/dev/sda2 ;;
+esac
 rm -rf "$root"
 mkdir -p "$root"/{bin,boot/grub,dev,etc/default,etc/modprobe.d,etc/network,etc/selinux} \
     "$root"/{etc/udev/rules.d,etc/X11,etc/vmware-tools,etc/init.d,etc/systemd/system} \
-    "$root"/{lib/modules/$kver,lib/systemd/network,usr/bin,usr/lib/vmware-tools/bin,proc,sys,tmp} \
-    "$root"/{etc/rc2.d,etc/systemd/system/multi-user.target.wants,var/lib/dpkg}
+    "$root"/{$moddir/$kver,lib/systemd/network,usr/bin,usr/lib/vmware-tools/bin,proc,sys,tmp} \
+    "$root"/{etc/rc2.d,etc/systemd/system/multi-user.target.wants,var/lib/dpkg,var/log}
 
 cp /bin/busybox "$root/bin/busybox"
 for t in sh ls cat rm sed grep; do ln -s busybox "$root/bin/$t"; done
@@ -60,28 +77,42 @@ printf '%s\n' '# /etc/fstab: static file system information.' \
     "$rootdev / ext4 errors=remount-ro 0 1" \
     "$swapdev none swap sw 0 0" \
     '/dev/sr0 /media/cdrom0 udf,iso9660 user,noauto 0 0' > "$root/etc/fstab"
-[ "$kind" != efi-dracut ] || echo '/dev/sda1 /boot/efi vfat umask=0077 0 1' >> "$root/etc/fstab"
+[ "$efi" = no ] || echo "$espdev /boot/efi vfat umask=0077 0 1" >> "$root/etc/fstab"
 
-: > "$root/boot/vmlinuz-$kver"
-: > "$root/lib/modules/$kver/modules.dep"
+if [ "$kind" = nvme-lvm ]; then
+    : > "$root/$moddir/$kver/vmlinuz"
+else
+    : > "$root/boot/vmlinuz-$kver"
+fi
+: > "$root/$moddir/$kver/modules.dep"
 case $kind in
     novirtio)
-        printf '%s\n' kernel/drivers/scsi/vmw_pvscsi.ko > "$root/lib/modules/$kver/modules.builtin" ;;
-    efi-dracut)
-        : > "$root/lib/modules/$kver/modules.builtin"
+        printf '%s\n' kernel/drivers/scsi/vmw_pvscsi.ko > "$root/$moddir/$kver/modules.builtin" ;;
+    efi-dracut|nvme-lvm)
+        : > "$root/$moddir/$kver/modules.builtin"
+        [ "$kind" = efi-dracut ] ||
+            printf '%s\n' kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_pci.ko \
+                kernel/drivers/block/virtio_blk.ko kernel/drivers/net/virtio_net.ko \
+                > "$root/$moddir/$kver/modules.builtin"
+        [ "$kind" = nvme-lvm ] ||
         printf '%s\n' 'kernel/drivers/virtio/virtio.ko.xz:' \
             'kernel/drivers/virtio/virtio_pci.ko.xz: kernel/drivers/virtio/virtio.ko.xz' \
             'kernel/drivers/block/virtio_blk.ko.xz: kernel/drivers/virtio/virtio.ko.xz' \
             'kernel/drivers/scsi/virtio_scsi.ko.xz: kernel/drivers/virtio/virtio.ko.xz' \
             'kernel/drivers/net/virtio_net.ko.xz: kernel/drivers/net/net_failover.ko.xz' \
-            > "$root/lib/modules/$kver/modules.dep"
+            > "$root/$moddir/$kver/modules.dep"
         mkdir -p "$root/etc/dracut.conf.d" "$root/boot/loader/entries" "$root/boot/efi"
-        # dracut -f OUT KVER: an "initramfs" listing its drivers.
-        printf '%s\n' '#!/bin/sh' '[ "$1" = -f ] || exit 2' \
+        # dracut -f OUT KVER: an "initramfs" listing its drivers and
+        # what it holds of LVM's configuration.
+        printf '%s\n' '#!/bin/sh' 'echo "dracut $*" >> /var/log/phony-dracut.argv' \
+            '[ "$1" = -f ] || exit 2' \
             '{ echo "usr/lib/modules/$3/kernel/drivers/scsi/vmw_pvscsi.ko.xz"' \
-            '  for d in $(sed -n '"'"'s/^add_drivers+="\(.*\)"$/\1/p'"'"' /etc/dracut.conf.d/*.conf); do' \
+            '  for d in $(cat /etc/dracut.conf.d/*.conf 2>/dev/null | sed -n '"'"'s/^add_drivers+="\(.*\)"$/\1/p'"'"'); do' \
             '    echo "usr/lib/modules/$3/kernel/drivers/$d.ko.xz"' \
-            '  done; } > "$2"' > "$root/usr/bin/dracut"
+            '  done' \
+            '  [ ! -e /etc/lvm/devices/system.devices ] || echo etc/lvm/devices/system.devices' \
+            '  [ ! -e /etc/lvm/lvm.conf ] || grep filter /etc/lvm/lvm.conf | sed "s|^|etc/lvm/lvm.conf:|"' \
+            '} > "$2"' > "$root/usr/bin/dracut"
         printf '%s\n' '#!/bin/sh' 'cat "$1"' > "$root/usr/bin/lsinitrd"
         chmod 755 "$root/usr/bin/dracut" "$root/usr/bin/lsinitrd"
         echo "usr/lib/modules/$kver/kernel/drivers/scsi/vmw_pvscsi.ko.xz" \
@@ -97,12 +128,31 @@ case $kind in
             kernel/drivers/block/virtio_blk.ko kernel/drivers/net/virtio_net.ko \
             > "$root/lib/modules/$kver/modules.builtin" ;;
 esac
+if [ "$kind" = nvme-lvm ]; then
+    mkdir -p "$root/etc/lvm/devices" "$root/etc/kernel"
+    printf '%s\n' '# LVM uses devices listed in this file.' \
+        '# Created by LVM command vgimportdevices pid 1032 at Mon Mar  4 10:12:41 2024' \
+        'VERSION=1.1.1' \
+        'IDTYPE=sys_wwid IDNAME=eui.36a5d2c2e8b3f9ae000c296b7e1a4f21 DEVNAME=/dev/nvme0n1p2 PVID=Xw1Yf3dkVq0pL2mN8bR4sT6uV9wZ0aC1 PART=2' \
+        > "$root/etc/lvm/devices/system.devices"
+    printf '%s\n' '# phony lvm.conf' 'devices {' \
+        '	# filter = [ "a|.*|" ]' \
+        '	filter = [ "a|^/dev/sda.*|", "r|.*|" ]' \
+        '	global_filter = [' '		"r|^/dev/sdb|",' '		"a|.*|" ]' '}' \
+        > "$root/etc/lvm/lvm.conf"
+    echo "root=$rootdev ro resume=$swapdev rd.lvm.lv=phony/root" > "$root/etc/kernel/cmdline"
+    printf '%s\n' "usr/lib/modules/$kver/kernel/drivers/scsi/vmw_pvscsi.ko.xz" \
+        etc/lvm/devices/system.devices \
+        'etc/lvm/lvm.conf:	# filter = [ "a|.*|" ]' \
+        'etc/lvm/lvm.conf:	filter = [ "a|^/dev/sda.*|", "r|.*|" ]' \
+        'etc/lvm/lvm.conf:	global_filter = [' > "$root/boot/initramfs-$kver.img"
+fi
 printf '%s\n' GRUB_DEFAULT=0 GRUB_DISABLE_LINUX_UUID=true \
     "GRUB_CMDLINE_LINUX=\"console=ttyS0 resume=$swapdev\"" > "$root/etc/default/grub"
 printf '%s\n' "menuentry 'Debian GNU/Linux' {" \
     "	linux	/boot/vmlinuz-$kver root=$rootdev ro console=ttyS0 resume=$swapdev" \
     "	initrd	/boot/initrd.img-$kver" '}' > "$root/boot/grub/grub.cfg"
-printf '%s\n' '(hd0)	/dev/sda' > "$root/boot/grub/device.map"
+printf '%s\n' "(hd0)	$diskdev" > "$root/boot/grub/device.map"
 printf '%s\n' "# kopt=root=$rootdev ro" 'title Debian' 'root (hd0,0)' \
     "kernel /boot/vmlinuz-$kver root=$rootdev ro" > "$root/boot/grub/menu.lst"
 
@@ -140,15 +190,15 @@ printf '%s\n' '[Service]' 'ExecStart=/usr/lib/vmware-tools/bin/vmtoolsd' \
 ln -s /etc/systemd/system/vmware-tools.service \
     "$root/etc/systemd/system/multi-user.target.wants/vmware-tools.service"
 
-# The disk: 1 MiB of partition table and gap, then (efi-dracut: 32 MiB of
-# EFI system partition), 120 MiB of root, 16 MiB of swap.
+# The disk: 1 MiB of partition table and gap, then (UEFI: 32 MiB of EFI
+# system partition), 120 MiB of root, 16 MiB of swap.
 mib=$(( 1 << 20 ))
 rm -f "$dir/root.img" "$dir/swap.img" "$dir/esp.img" "$dir/phony.raw"
 mkfs.ext4 -q -F -L phony-root -U 11111111-2222-3333-4444-555555555555 \
     -d "$root" "$dir/root.img" 120M > /dev/null
 truncate -s 16M "$dir/swap.img"
 mkswap -U 22222222-3333-4444-5555-666666666666 "$dir/swap.img" > /dev/null 2>&1
-if [ "$kind" = efi-dracut ]; then
+if [ "$efi" = yes ]; then
     truncate -s 32M "$dir/esp.img"
     mkfs.vfat -i 3333AAAA -n ESP "$dir/esp.img" > /dev/null
     mmd -i "$dir/esp.img" ::/EFI ::/EFI/debian
@@ -187,7 +237,9 @@ nic_item ()
         '        <rasd:ResourceType>10</rasd:ResourceType>' '      </Item>'
 }
 firmware=bios
-[ "$kind" != efi-dracut ] || firmware=efi
+[ "$efi" = no ] || firmware=efi
+ctrl_type=6 ctrl_sub=VirtualSCSI ctrl_name='SCSI controller 0'
+[ "$kind" != nvme-lvm ] || ctrl_type=20 ctrl_sub=vmware.nvme.controller ctrl_name='NVME controller 0'
 cat > "$dir/phony.ovf" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf">
@@ -204,10 +256,10 @@ cat > "$dir/phony.ovf" <<EOF
     <VirtualHardwareSection>
       <Info>Virtual hardware</Info>
       <Item>
-        <rasd:ElementName>SCSI controller 0</rasd:ElementName>
+        <rasd:ElementName>$ctrl_name</rasd:ElementName>
         <rasd:InstanceID>3</rasd:InstanceID>
-        <rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>
-        <rasd:ResourceType>6</rasd:ResourceType>
+        <rasd:ResourceSubType>$ctrl_sub</rasd:ResourceSubType>
+        <rasd:ResourceType>$ctrl_type</rasd:ResourceType>
       </Item>
       <Item>
         <rasd:AddressOnParent>0</rasd:AddressOnParent>

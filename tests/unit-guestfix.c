@@ -32,7 +32,7 @@ fake_resolve (void *opaque, const char *dev, const char *use,
     }
     return strdup ("UUID=1111-aaaa");
   }
-  if (strcmp (dev, "/dev/sda2") == 0)
+  if (strcmp (dev, "/dev/sda2") == 0 || strcmp (dev, "/dev/nvme0n1p3") == 0)
     return strdup ("UUID=2222-bbbb");
   if (strcmp (dev, "/dev/sda3") == 0)
     return strdup ("LABEL=data");
@@ -75,6 +75,26 @@ test_device_names (void)
     { "/dev/disk/by-id/ata-VMware_Virtual_SATA_Hard_Drive_01000000000000000001", -1, 0, 0, true },
     { "/dev/disk/by-id/dm-name-vg-root", -1, 0, 0, false },
     { "/dev/disk/by-id/lvm-pv-uuid-abc", -1, 0, 0, false },
+    /* NVMe: the first controller's namespaces are the disks in order;
+     * another controller's say which disk only in a one-disk VM (1). */
+    { "/dev/nvme0n1", 0, 0, 0, true },
+    { "/dev/nvme0n1p2", 0, 0, 2, true },
+    { "/dev/nvme0n3p14", 0, 2, 14, true },
+    { "/dev/nvme1n1p3", 1, 0, 3, true },
+    { "/dev/nvme2n2", 1, 1, 0, true },
+    { "/dev/nvme0", -1, 0, 0, false },
+    { "/dev/nvme0n0", -1, 0, 0, false },
+    { "/dev/nvme0n1p0", -1, 0, 0, false },
+    { "/dev/nvme0n1p", -1, 0, 0, false },
+    { "/dev/nvme0n1p2x", -1, 0, 0, false },
+    { "/dev/nvmen1", -1, 0, 0, false },
+    { "/dev/nvme0n01", -1, 0, 0, false },
+    { "/dev/ng0n1", -1, 0, 0, false },
+    /* LVM and device-mapper names stay, even a VG named like a disk. */
+    { "/dev/vg0/root", -1, 0, 0, false },
+    { "/dev/sdata/root", -1, 0, 0, false },
+    { "/dev/vda/lv", -1, 0, 0, false },
+    { "/dev/mapper/rhel-root", -1, 0, 0, false },
   };
   size_t i;
   char letters[8];
@@ -205,6 +225,26 @@ test_cmdlines (void)
     { EDIT_GRUBENV,
       "# GRUB Environment Block\nkernelopts=root=/dev/sda1 ro \n####\n",
       "# GRUB Environment Block\nkernelopts=root=UUID=1111-aaaa ro \n####\n", 1 },
+    /* NVMe names, where RHEL keeps its command lines. */
+    { EDIT_BLS,
+      "title Red Hat Enterprise Linux\nversion 5.14.0-427.el9.x86_64\n"
+      "options root=/dev/nvme0n1p2 ro resume=/dev/nvme0n1p3 rd.lvm.lv=rhel/swap\n",
+      "title Red Hat Enterprise Linux\nversion 5.14.0-427.el9.x86_64\n"
+      "options root=UUID=1111-aaaa ro resume=UUID=2222-bbbb rd.lvm.lv=rhel/swap\n", 2 },
+    { EDIT_GRUBENV,
+      "# GRUB Environment Block\nkernelopts=root=/dev/nvme0n1p2 ro \n####\n",
+      "# GRUB Environment Block\nkernelopts=root=UUID=1111-aaaa ro \n####\n", 1 },
+    { EDIT_GRUB_DEFAULT,
+      "GRUB_CMDLINE_LINUX=\"crashkernel=auto resume=/dev/nvme0n1p3 rhgb quiet\"\n",
+      "GRUB_CMDLINE_LINUX=\"crashkernel=auto resume=UUID=2222-bbbb rhgb quiet\"\n", 1 },
+    /* /etc/kernel/cmdline: the line is the command line; comments stay,
+     * and so does an LVM root. */
+    { EDIT_KERNEL_CMDLINE,
+      "# root=/dev/sda1\nroot=/dev/nvme0n1p2 ro resume=/dev/nvme0n1p3 quiet\n",
+      "# root=/dev/sda1\nroot=UUID=1111-aaaa ro resume=UUID=2222-bbbb quiet\n", 2 },
+    { EDIT_KERNEL_CMDLINE,
+      "root=/dev/mapper/rhel-root ro resume=/dev/sda2",
+      "root=/dev/mapper/rhel-root ro resume=UUID=2222-bbbb", 1 },
     /* Already stable: nothing. */
     { EDIT_GRUB_CFG, "linux /vmlinuz root=UUID=1111-aaaa ro\n", NULL, 0 },
     /* Not a command line of this kind. */
@@ -287,6 +327,9 @@ test_small_rules (void)
   check_plain ("device.map", edit_device_map,
                "(fd0)\t/dev/fd0\n(hd0)\t/dev/sda\n(hd1) /dev/disk/by-id/ata-X\n(hd2) /dev/vdc\n",
                "(fd0)\t/dev/fd0\n(hd0)\t/dev/vda\n(hd1) /dev/vdb\n(hd2) /dev/vdc\n", 2);
+  check_plain ("device.map nvme", edit_device_map,
+               "(hd0) /dev/nvme0n1\n(hd1)\t/dev/nvme0n2\n(hd2) /dev/mapper/mpatha\n",
+               "(hd0) /dev/vda\n(hd1)\t/dev/vdb\n(hd2) /dev/mapper/mpatha\n", 2);
   check_plain ("modprobe.conf", modprobe_conf,
                "alias eth0 vmxnet3\nalias eth1 e1000\nalias scsi_hostadapter mptspi\n"
                "alias scsi_hostadapter1 virtio_blk\nalias char-major-10-175 vmw_vmci\n"
@@ -318,6 +361,54 @@ test_small_rules (void)
            name ? name : "(none)");
   }
   CHECK (edit_shell_value ("ID=debian\n", "PRETTY_NAME") == NULL, "no PRETTY_NAME");
+}
+
+static void
+test_lvm_filter (void)
+{
+  static const char *const log_want[] = {
+    "line 2: filter \"a|^/dev/sda.*|\" -> \"a|^/dev/vda.*|\" (the disks are virtio now)",
+    "line 4: global_filter \"a|/dev/sd[a-z]+[0-9]*$|\" -> \"a|/dev/vd[a-z]+[0-9]*$|\" "
+    "(the disks are virtio now)",
+    "line 5: global_filter \"r|/dev/sdb|\" -> \"r|/dev/vdb|\" (the disks are virtio now)",
+  };
+  struct edit_log log = { 0 };
+  CLEANUP_FREE char *out = NULL;
+
+  check_plain ("lvm.conf", edit_lvm_filter,
+               "devices {\n"
+               "\t# filter = [ \"a|^/dev/sda.*|\" ]\n"
+               "\tfilter = [ \"a|^/dev/sda.*|\", \"r|.*|\" ]  # the system disk\n"
+               "\tglobal_filter = [\n"
+               "\t\t\"a|/dev/sd[a-z]+[0-9]*$|\",\r\n"
+               "\t\t\"r|/dev/sdb|\", \"a|/dev/mapper/.*|\",\n"
+               "\t\t\"r|.*|\" ]\n"
+               "\tpreferred_names = [ \"^/dev/sd\" ]\n"
+               "}\n",
+               "devices {\n"
+               "\t# filter = [ \"a|^/dev/sda.*|\" ]\n"
+               "\tfilter = [ \"a|^/dev/vda.*|\", \"r|.*|\" ]  # the system disk\n"
+               "\tglobal_filter = [\n"
+               "\t\t\"a|/dev/vd[a-z]+[0-9]*$|\",\r\n"
+               "\t\t\"r|/dev/vdb|\", \"a|/dev/mapper/.*|\",\n"
+               "\t\t\"r|.*|\" ]\n"
+               "\tpreferred_names = [ \"^/dev/sd\" ]\n"
+               "}\n", 3);
+  CHECK (edit_lvm_filter ("devices {\n filter = [ \"a|^/dev/sda.*|\", \"r|.*|\" ]\n"
+                          "global_filter=\"r|/dev/sdc\\\"|\" \"a|/dev/sdd|\"\n}\n",
+                          &out, &log) == 0 && out, "lvm.conf, one string");
+  if (out)
+    CHECK_STR (out, "devices {\n filter = [ \"a|^/dev/vda.*|\", \"r|.*|\" ]\n"
+               "global_filter=\"r|/dev/vdc\\\"|\" \"a|/dev/sdd|\"\n}\n");
+  edit_log_free (&log);
+  free (out);
+  out = NULL;
+  CHECK (edit_lvm_filter ("devices {\n\tfilter = [ \"a|^/dev/sda.*|\", \"r|.*|\" ]\n"
+                          "\tglobal_filter = [\n\t\t\"a|/dev/sd[a-z]+[0-9]*$|\",\r\n"
+                          "\t\t\"r|/dev/sdb|\", \"a|/dev/mapper/.*|\",\n\t\t\"r|.*|\" ]\n}\n",
+                          &out, &log) == 0, "lvm.conf log");
+  check_log (&log, log_want, 3, "lvm.conf");
+  edit_log_free (&log);
 }
 
 static void
@@ -486,6 +577,7 @@ main (void)
   test_fstab ();
   test_cmdlines ();
   test_small_rules ();
+  test_lvm_filter ();
   test_nics ();
   test_json ();
   return unit_report ("unit-guestfix");
