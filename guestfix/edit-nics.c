@@ -146,6 +146,44 @@ nic_name_add (struct edit_nics *nics, const char *name, size_t n)
   return is_nic_name (name, n) ? nics_add (nics, name, n, "") : 0;
 }
 
+/* MAC (N bytes, hex pairs with ':' or '-', any case) as "xx:xx:..."
+ * in OUT; false if it is none. */
+static bool
+norm_mac (const char *mac, size_t n, char out[18])
+{
+  size_t i;
+
+  if (n != 17)
+    return false;
+  for (i = 0; i < 17; i++) {
+    if (i % 3 == 2 ? mac[i] != ':' && mac[i] != '-' : !isxdigit ((unsigned char) mac[i]))
+      return false;
+    out[i] = i % 3 == 2 ? ':' : (char) tolower ((unsigned char) mac[i]);
+  }
+  out[17] = '\0';
+  return true;
+}
+
+/* Add the NIC NAME (N bytes) that the guest's own configuration binds to
+ * MAC (M bytes): it keeps its name under any driver. */
+static int
+nic_pinned_add (struct edit_nics *nics, const char *name, size_t n,
+                const char *mac, size_t m)
+{
+  char mm[18];
+  size_t i;
+
+  if (!norm_mac (mac, m, mm) || !is_nic_name (name, n))
+    return 0;
+  if (nics_add (nics, name, n, mm) == -1)
+    return -1;
+  for (i = 0; i < nics->n; i++)
+    if (strlen (nics->v[i].name) == n && strncmp (nics->v[i].name, name, n) == 0 &&
+        strcmp (nics->v[i].mac, mm) == 0)
+      nics->v[i].pinned = true;
+  return 0;
+}
+
 /* The value after KEY= on LINE (no quotes), or NULL. */
 static const char *
 key_value (const char *line, size_t len, const char *key, size_t *n)
@@ -166,13 +204,56 @@ key_value (const char *line, size_t len, const char *key, size_t *n)
   return v;
 }
 
+/* One netplan "ethernets:" entry: its ID, its match's macaddress, its
+ * set-name (pointers into the text, with lengths). */
+struct netplan_entry {
+  const char *id, *mac, *set_name;
+  size_t id_n, mac_n, set_name_n, match_indent;
+  bool has_match;
+};
+
+/* The value of "KEY: VALUE" at W0 on LINE (quotes dropped), or NULL. */
+static const char *
+yaml_value (const char *line, size_t w0, size_t len, const char *key, size_t *n)
+{
+  size_t k = strlen (key), i;
+
+  if (len - w0 <= k || strncmp (line + w0, key, k) != 0 || line[w0 + k] != ':')
+    return NULL;
+  i = skip_blanks (line, w0 + k + 1, len);
+  *n = skip_word (line, i, len) - i;
+  if (*n >= 2 && (line[i] == '"' || line[i] == '\'') && line[i + *n - 1] == line[i]) {
+    i++;
+    *n -= 2;
+  }
+  return line + i;
+}
+
+/* The NIC an entry names: set-name (bound to the match's MAC when it has
+ * one), else the ID when it matches nothing (the ID is then the name). */
+static int
+netplan_entry_done (struct netplan_entry *e, struct edit_nics *nics)
+{
+  int r = 0;
+
+  if (e->set_name && e->mac)
+    r = nic_pinned_add (nics, e->set_name, e->set_name_n, e->mac, e->mac_n);
+  else if (e->set_name)
+    r = nic_name_add (nics, e->set_name, e->set_name_n);
+  else if (e->id && !e->has_match)
+    r = nic_name_add (nics, e->id, e->id_n);
+  memset (e, 0, sizeof *e);
+  return r;
+}
+
 int
 edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
                 struct edit_nics *nics)
 {
-  const char *p = in, *line, *eol, *v;
-  size_t len, n, eth_indent = 0, key_indent = 0;
+  const char *p = in, *line, *eol, *v, *nm_name = NULL, *nm_mac = NULL;
+  size_t len, n, eth_indent = 0, key_indent = 0, nm_name_n = 0, nm_mac_n = 0;
   bool in_ethernets = false, in_match = false;
+  struct netplan_entry e = { 0 };
 
   if (kind == EDIT_NET_IFCFG) {
     /* ifcfg-NAME: DEVICE= says it, else the file's name does. */
@@ -210,7 +291,11 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
             return -1;
       break;
     case EDIT_NET_NETPLAN:
-      /* The keys one level inside "ethernets:". */
+      /* The entries one level inside "ethernets:": their IDs, and in
+       * them set-name and match's macaddress. */
+      if (in_ethernets && (w0 <= eth_indent || w0 == key_indent) &&
+          netplan_entry_done (&e, nics) == -1)
+        return -1;
       if (e0 - w0 == 10 && strncmp (line + w0, "ethernets:", 10) == 0) {
         in_ethernets = true;
         eth_indent = w0;
@@ -220,8 +305,26 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
         in_ethernets = false;
       else if (in_ethernets && (key_indent == 0 || w0 == key_indent)) {
         key_indent = w0;
-        if (line[e0 - 1] == ':' && nic_name_add (nics, line + w0, e0 - w0 - 1) == -1)
-          return -1;
+        if (line[e0 - 1] == ':') {
+          e.id = line + w0;
+          e.id_n = e0 - w0 - 1;
+        }
+      }
+      else if (in_ethernets && e.id) {
+        if (e.has_match && w0 <= e.match_indent)
+          in_match = false;
+        if (e0 - w0 == 6 && strncmp (line + w0, "match:", 6) == 0) {
+          e.has_match = in_match = true;
+          e.match_indent = w0;
+        }
+        else if (in_match && (v = yaml_value (line, w0, len, "macaddress", &n))) {
+          e.mac = v;
+          e.mac_n = n;
+        }
+        else if (!in_match && (v = yaml_value (line, w0, len, "set-name", &n))) {
+          e.set_name = v;
+          e.set_name_n = n;
+        }
       }
       break;
     case EDIT_NET_NETWORKD:
@@ -237,14 +340,26 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
         }
       break;
     case EDIT_NET_NM:
-      if ((v = key_value (line, len, "interface-name", &n)) != NULL &&
-          nic_name_add (nics, v, n) == -1)
-        return -1;
+      /* A keyfile is one connection: its interface-name, and the MAC of
+       * its [ethernet] section, which binds it to the NIC by itself. */
+      if ((v = key_value (line, len, "interface-name", &n)) != NULL) {
+        nm_name = v;
+        nm_name_n = n;
+      }
+      else if ((v = key_value (line, len, "mac-address", &n)) != NULL) {
+        nm_mac = v;
+        nm_mac_n = n;
+      }
       break;
     case EDIT_NET_IFCFG:
       break;
     }
   }
+  if (kind == EDIT_NET_NETPLAN && in_ethernets && netplan_entry_done (&e, nics) == -1)
+    return -1;
+  if (kind == EDIT_NET_NM && nm_name)
+    return nm_mac ? nic_pinned_add (nics, nm_name, nm_name_n, nm_mac, nm_mac_n) :
+      nic_name_add (nics, nm_name, nm_name_n);
   return 0;
 }
 

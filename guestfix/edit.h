@@ -113,6 +113,10 @@ int edit_xorg (const char *in, char **out, struct edit_log *log);
 struct edit_nic {
   char name[32];
   char mac[18];                  /* "" when unknown */
+  bool pinned;                   /* the guest's own configuration binds the
+                                    name to the MAC (netplan's set-name with
+                                    match: macaddress, a NetworkManager
+                                    keyfile with mac-address=) */
 };
 struct edit_nics {
   size_t n;
@@ -127,9 +131,11 @@ int edit_persistent_net (const char *in, struct edit_nics *nics, char **out,
                          struct edit_log *log);
 
 /* The NIC names a network configuration file uses, added to NICS (once
- * each, no MAC) if they name a physical NIC (eth0, ens192, enp11s0,
- * eno1, em1, p2p1); bridges, bonds, VLANs' parents and loopback are not
- * NICs of the VM. */
+ * each) if they name a physical NIC (eth0, ens192, enp11s0, eno1, em1,
+ * p2p1); bridges, bonds, VLANs' parents and loopback are not NICs of the
+ * VM.  A name the file binds to a MAC itself (netplan's set-name under a
+ * match on macaddress, a NetworkManager keyfile's interface-name with
+ * mac-address=) comes with that MAC, pinned; the others with none. */
 enum edit_netcfg {
   EDIT_NET_IFUPDOWN,             /* /etc/network/interfaces(.d) */
   EDIT_NET_IFCFG,                /* ifcfg-NAME (Red Hat, SUSE); NAME is the file's */

@@ -460,6 +460,36 @@ test_nics (void)
     for (i = 0; i < nics.n && i < sizeof want / sizeof *want; i++)
       CHECK_STR (nics.v[i].name, want[i]);
   }
+  edit_nics_free (&nics);
+
+  /* Names the guest binds to MACs itself: netplan's set-name under a
+   * match on macaddress, a keyfile's interface-name with mac-address=. */
+  CHECK (edit_nic_names ("network:\n  version: 2\n  renderer: networkd\n"
+                         "  ethernets:\n    uplink:\n      match:\n"
+                         "        macaddress: \"00:50:56:3A:00:32\"\n"
+                         "      set-name: ens192\n      dhcp4: true\n"
+                         "    ens224:\n      match:\n        driver: vmxnet3\n"
+                         "      set-name: ens224\n    eth9:\n      dhcp4: no\n",
+                         EDIT_NET_NETPLAN, NULL, &nics) == 0, "netplan set-name");
+  CHECK (edit_nic_names ("[connection]\nid=a\ninterface-name=ens160\n\n"
+                         "[ethernet]\nmac-address=00-50-56-3a-00-31\n",
+                         EDIT_NET_NM, NULL, &nics) == 0, "nm by MAC");
+  CHECK (edit_nic_names ("[connection]\nid=b\ninterface-name=ens256\n",
+                         EDIT_NET_NM, NULL, &nics) == 0, "nm by name");
+  edit_nics_sort (&nics);
+  {
+    static const struct { const char *name, *mac; bool pinned; } want[] = {
+      { "ens160", "00:50:56:3a:00:31", true }, { "ens192", "00:50:56:3a:00:32", true },
+      { "ens224", "", false }, { "ens256", "", false }, { "eth9", "", false },
+    };
+    size_t i;
+    CHECK (nics.n == sizeof want / sizeof *want, "%zu NICs", nics.n);
+    for (i = 0; i < nics.n && i < sizeof want / sizeof *want; i++) {
+      CHECK_STR (nics.v[i].name, want[i].name);
+      CHECK_STR (nics.v[i].mac, want[i].mac);
+      CHECK (nics.v[i].pinned == want[i].pinned, "%s pinned", want[i].name);
+    }
+  }
   link = edit_link_file ("ens192", "00:50:56:3a:00:01");
   CHECK (link && strstr (link, "\n[Match]\nMACAddress=00:50:56:3a:00:01\n\n[Link]\nName=ens192\n"),
          "link file");
