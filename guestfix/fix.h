@@ -1,9 +1,10 @@
 /* One run of the guest fix: the libguestfs handle on the VM's disks, what
  * domain.xml says of the VM, what inspection found, and the report.
  *
- * guest.c holds the helpers every step uses (reading and editing guest
- * files, running guest commands, naming devices stably); linux.c holds
- * the steps of a Linux guest. */
+ * guest.c holds the helpers every step uses (reading and writing guest
+ * files, running guest commands, naming devices stably); linux.h lists
+ * the files that hold the steps of a Linux guest, windows.h those of a
+ * Windows guest. */
 #ifndef V2V_FIX_H
 #define V2V_FIX_H
 
@@ -13,6 +14,7 @@
 #include <guestfs.h>
 
 #include "edit.h"
+#include "plan.h"
 #include "report.h"
 
 /* What v2vfs-fix knows of a kernel of the guest. */
@@ -25,6 +27,8 @@ struct fix_kernel {
 
 /* Where Fedora's and RHEL's virtio-win package puts the drivers. */
 #define DEFAULT_VIRTIO_WIN "/usr/share/virtio-win"
+
+struct linux_family;
 
 struct fix {
   guestfs_h *g;
@@ -49,6 +53,7 @@ struct fix {
   char **mountpoints;            /* inspection's: mount point, device, ... */
   size_t n_kernels;
   struct fix_kernel *kernels;    /* oldest first; the newest boots */
+  const struct linux_family *family;   /* linux-family.c */
   /* What the initramfs must be rebuilt to hold even where it has the
    * virtio drivers ("the new LVM configuration": a step changed a file
    * it keeps a copy of), or NULL. */
@@ -72,20 +77,9 @@ char **fix_glob (struct fix *f, const char *pattern);
 void fix_free_strv (char **v);
 
 /* Write CONTENT to PATH (a new file gets mode 0644), unless this is a
- * dry run.  -1 is reported as the run's error. */
+ * dry run.  -1 is reported as the run's error.  The Linux steps write
+ * through their plans (plan.h). */
 int fix_write (struct fix *f, const char *path, const char *content);
-/* Remove PATH (a file, a link, or with RECURSIVE a directory tree),
- * unless dry, and report it as removed under KIND. */
-int fix_remove (struct fix *f, const char *path, bool recursive,
-                const char *kind);
-
-/* An edit of one file: IN is its text; see edit.h. */
-typedef int (*fix_edit_fn) (const char *in, void *arg, char **out,
-                            struct edit_log *log);
-/* Apply EDIT to PATH if it exists: write the result if it changed,
- * report each change under PATH and each note as a warning.  Returns 1
- * if it changed, 0 if not (or the file is missing), -1 on error. */
-int fix_edit (struct fix *f, const char *path, fix_edit_fn edit, void *arg);
 
 /* Run ARGV in the guest (chrooted, no shell), with a progress line
  * naming WHAT.  Returns its output (the caller frees it), or NULL with
@@ -112,7 +106,7 @@ char *fix_stable_name (struct fix *f, const char *adev, const char *fstype,
  * RO.  Only the FIRST mount reports those that would not mount. */
 int fix_mount_guest (struct fix *f, bool ro, bool first);
 
-/* ---- linux.c ---- */
+/* ---- linux.c (linux.h) ---- */
 
 /* Describe the Linux guest mounted at / (read-only is enough) and check
  * that it can be fixed: a kernel that cannot drive a virtio disk stops

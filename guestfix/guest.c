@@ -1,6 +1,6 @@
-/* See fix.h.  Every change to the guest goes through fix_write,
- * fix_remove or a command the steps run, so a dry run stops at these
- * few places, and every change is reported where it is made. */
+/* See fix.h.  Every change to the guest goes through fix_write, a
+ * plan (plan.c) or a command the steps run, so a dry run stops at these
+ * few places, and every change is reported where it is planned. */
 #include <config.h>
 
 #include <errno.h>
@@ -51,20 +51,6 @@ fix_glob (struct fix *f, const char *pattern)
   return v;
 }
 
-/* PATH with its symbolic links resolved inside the guest, so an edit
- * lands on the file the guest reads (/etc/sysconfig/grub is a link to
- * /etc/default/grub).  The caller frees it. */
-static char *
-real_path (struct fix *f, const char *path)
-{
-  if (guestfs_is_symlink (f->g, path) == 1) {
-    char *r = guestfs_realpath (f->g, path);
-    if (r)
-      return r;
-  }
-  return strdup (path);
-}
-
 char *
 fix_read (struct fix *f, const char *path, bool *err)
 {
@@ -107,54 +93,6 @@ fix_write (struct fix *f, const char *path, const char *content)
     return -1;
   }
   return 0;
-}
-
-int
-fix_remove (struct fix *f, const char *path, bool recursive, const char *kind)
-{
-  if (!f->dry_run &&
-      (recursive ? guestfs_rm_rf (f->g, path) : guestfs_rm (f->g, path)) == -1) {
-    report_fail (f->r, "%s: cannot remove it: %s", path, fix_gerror (f));
-    return -1;
-  }
-  /* glob_expand marks directories with a trailing '/'. */
-  report_removed (f->r, path[strlen (path) - 1] == '/' ? "directory" : kind, path);
-  return 0;
-}
-
-int
-fix_edit (struct fix *f, const char *path, fix_edit_fn edit, void *arg)
-{
-  CLEANUP_FREE char *real = NULL, *in = NULL, *out = NULL;
-  struct edit_log log = { 0 };
-  bool err;
-  size_t i;
-  int r = -1;
-
-  if (!fix_exists (f, path))
-    return 0;
-  if ((real = real_path (f, path)) == NULL)
-    goto oom;
-  /* Unreadable: fix_read warned; the file is left as it is. */
-  if ((in = fix_read (f, real, &err)) == NULL)
-    return 0;
-  if (edit (in, arg, &out, &log) == -1)
-    goto oom;
-  for (i = 0; i < log.notes.n; i++)
-    report_warn (f->r, "%s: %s", real, log.notes.v[i]);
-  if (out) {
-    for (i = 0; i < log.changes.n; i++)
-      report_change (f->r, real, "%s", log.changes.v[i]);
-    r = fix_write (f, real, out) == -1 ? -1 : 1;
-  }
-  else
-    r = 0;
-  edit_log_free (&log);
-  return r;
- oom:
-  edit_log_free (&log);
-  report_fail (f->r, "%s: out of memory", path);
-  return -1;
 }
 
 /* The first line of a command's error: guest commands can say a lot. */

@@ -6,7 +6,7 @@
  * (the raw views, opened by libguestfs as plain raw files), the NICs'
  * MACs and the firmware, and its extended attribute FIXREPORT_XATTR says
  * where the report goes (the overlay DIR; a mount without --overlay has
- * no such attribute).  The guest is inspected, fixed by linux.c, the
+ * no such attribute).  The guest is inspected, fixed (linux.h), the
  * appliance shut down and the views flushed, and only then is the report
  * written: the mount rereads it and domain.xml switches to virtio.
  *
@@ -236,14 +236,18 @@ static bool
 would_change (struct fix *f)
 {
   struct report_mark m;
+  double t0 = report_now (f->r);
   bool changed;
 
   report_mark (f->r, &m);
   f->dry_run = true;
   changed = fix_linux (f) == 0 && report_changed (f->r);
   f->dry_run = false;
-  if (changed)
+  if (changed) {
+    /* The run's times: this pass as one part, then each step. */
     report_rewind (f->r, &m);
+    report_step (f->r, "plan", report_now (f->r) - t0);
+  }
   else if (!f->r->error)
     report_progress (f->r, "nothing to change: the disks stay as they were");
   return changed;
@@ -255,7 +259,9 @@ inspect_and_fix (struct fix *f)
 {
   char **roots;
   CLEANUP_FREE char *type = NULL;
+  double t0 = report_now (f->r);
   size_t n;
+  int r;
 
   report_progress (f->r, "inspecting the guest");
   if ((roots = guestfs_inspect_os (f->g)) == NULL)
@@ -278,8 +284,13 @@ inspect_and_fix (struct fix *f)
   f->root = roots[0];
   free (roots);
   type = guestfs_inspect_get_type (f->g, f->root);
-  if (type && strcmp (type, "windows") == 0)
-    return fix_windows (f);
+  if (type && strcmp (type, "windows") == 0) {
+    report_step (f->r, "inspection", report_now (f->r) - t0);
+    t0 = report_now (f->r);
+    r = fix_windows (f);
+    report_step (f->r, "windows", report_now (f->r) - t0);
+    return r;
+  }
   if (type == NULL || strcmp (type, "linux") != 0) {
     CLEANUP_FREE char *product = guestfs_inspect_get_product_name (f->g, f->root);
     return report_fail (f->r, "the guest is %s (%s): v2vfs-fix fixes Linux and "
@@ -288,7 +299,9 @@ inspect_and_fix (struct fix *f)
   }
   /* The checks look at a read-only guest, so a guest that cannot be
    * fixed leaves the overlay as it was. */
-  if (fix_mount_guest (f, true, true) == -1 || fix_linux_check (f) == -1)
+  r = fix_mount_guest (f, true, true) == -1 || fix_linux_check (f) == -1 ? -1 : 0;
+  report_step (f->r, "inspection", report_now (f->r) - t0);
+  if (r == -1)
     return -1;
   if (f->dry_run)
     return fix_linux (f);
@@ -305,6 +318,7 @@ inspect_and_fix (struct fix *f)
 static void
 trim (struct fix *f)
 {
+  double t0 = report_now (f->r);
   size_t i;
 
   report_progress (f->r, "discarding the blocks the fix freed (fstrim)");
@@ -312,6 +326,7 @@ trim (struct fix *f)
   for (i = 0; f->mountpoints && f->mountpoints[i]; i += 2)
     guestfs_fstrim (f->g, f->mountpoints[i], -1);
   guestfs_pop_error_handler (f->g);
+  report_step (f->r, "fstrim", report_now (f->r) - t0);
 }
 
 /* The appliance is gone: make every write durable in the overlay (or
@@ -339,6 +354,7 @@ run (struct fix *f, bool verbose)
 {
   size_t i;
   int smp = sysconf (_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1, r;
+  double t0;
 
   if ((f->g = guestfs_create ()) == NULL)
     return report_fail (f->r, "cannot create a libguestfs handle"), -1;
@@ -374,8 +390,10 @@ run (struct fix *f, bool verbose)
                    " (no KVM here: under TCG this takes a minute)");
   signal (SIGALRM, launch_hint);
   alarm (LAUNCH_HINT_SECONDS);
+  t0 = report_now (f->r);
   r = guestfs_launch (f->g);
   alarm (0);
+  report_step (f->r, "launch", report_now (f->r) - t0);
   if (r == -1)
     return report_fail (f->r, "cannot start the libguestfs appliance: %s",
                         fix_gerror (f)), -1;
@@ -386,10 +404,12 @@ run (struct fix *f, bool verbose)
   /* After a failure too: the file systems are unmounted and the
    * appliance shut down cleanly, so what the run did change is whole in
    * the overlay, and the report can say what that was. */
+  t0 = report_now (f->r);
   if (guestfs_umount_all (f->g) == -1 || guestfs_shutdown (f->g) == -1) {
     report_fail (f->r, "cannot shut the appliance down cleanly: %s", fix_gerror (f));
     r = -1;
   }
+  report_step (f->r, "shutdown", report_now (f->r) - t0);
   guestfs_close (f->g);
   f->g = NULL;
   if (!f->dry_run && flush_views (f) == -1)

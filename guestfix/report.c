@@ -64,12 +64,36 @@ report_free (struct report *r)
   for (i = 0; i < r->n_warnings; i++)
     free (r->warnings[i]);
   free (r->warnings);
+  for (i = 0; i < r->n_steps; i++)
+    free (r->steps[i].name);
+  free (r->steps);
   list_free (&r->changes);
   list_free (&r->removed);
   list_free (&r->skipped);
   list_free (&r->drivers);
   list_free (&r->firstboot);
   memset (r, 0, sizeof *r);
+}
+
+double
+report_now (const struct report *r)
+{
+  return monotonic_seconds () - r->t0;
+}
+
+void
+report_step (struct report *r, const char *name, double seconds)
+{
+  struct report_step *v = realloc (r->steps, (r->n_steps + 1) * sizeof *v);
+
+  if (v == NULL || (v[r->n_steps].name = strdup (name)) == NULL) {
+    if (v)
+      r->steps = v;
+    r->oom = true;
+    return;
+  }
+  r->steps = v;
+  v[r->n_steps++].seconds = seconds;
 }
 
 void
@@ -180,7 +204,8 @@ void
 report_mark (const struct report *r, struct report_mark *m)
 {
   *m = (struct report_mark) { r->changes.n, r->removed.n, r->skipped.n,
-                              r->drivers.n, r->firstboot.n, r->n_warnings };
+                              r->drivers.n, r->firstboot.n, r->n_warnings,
+                              r->n_steps };
 }
 
 static void
@@ -202,6 +227,8 @@ report_rewind (struct report *r, const struct report_mark *m)
   list_truncate (&r->firstboot, m->firstboot);
   for (; r->n_warnings > m->warnings; r->n_warnings--)
     free (r->warnings[r->n_warnings - 1]);
+  for (; r->n_steps > m->steps; r->n_steps--)
+    free (r->steps[r->n_steps - 1].name);
 }
 
 bool
@@ -376,6 +403,17 @@ write_run (struct json_writer *w, const struct report *r)
   json_begin_array (w);
   for (i = 0; i < r->n_warnings; i++)
     json_string (w, r->warnings[i]);
+  json_end_array (w);
+  json_key (w, "steps");
+  json_begin_array (w);
+  for (i = 0; i < r->n_steps; i++) {
+    json_begin_object (w);
+    json_key (w, "name");
+    json_string (w, r->steps[i].name);
+    json_key (w, "seconds");
+    json_fixed (w, r->steps[i].seconds, 1);
+    json_end_object (w);
+  }
   json_end_array (w);
   write_result (w, &(struct report_result) { r->virtio_blk, r->virtio_scsi,
                                              r->virtio_net });

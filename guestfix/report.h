@@ -41,6 +41,10 @@ struct report {
   size_t n_warnings;
   char **warnings;
   char *error;                   /* why the run failed, or NULL */
+  /* The wall time of each part of the run (the appliance's launch,
+   * inspection, each step of the fix), in the order they ran. */
+  size_t n_steps;
+  struct report_step { char *name; double seconds; } *steps;
   bool virtio_blk, virtio_net;   /* the result */
   bool virtio_scsi;              /* the disks on virtio-scsi, not -blk */
 };
@@ -51,6 +55,11 @@ void report_free (struct report *r);
 /* "v2vfs-fix: [  12.3 s] MESSAGE" on stderr. */
 void report_progress (struct report *r, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
+
+/* Seconds since the run started, on the monotonic clock. */
+double report_now (const struct report *r);
+/* Record that part NAME of the run took SECONDS. */
+void report_step (struct report *r, const char *name, double seconds);
 
 void report_change (struct report *r, const char *file, const char *fmt, ...)
   __attribute__((format (printf, 3, 4)));
@@ -71,7 +80,7 @@ void report_fail (struct report *r, const char *fmt, ...)
  * that a pass that only looked (dry) can be taken back by
  * report_rewind before the pass that does it. */
 struct report_mark {
-  size_t changes, removed, skipped, drivers, firstboot, warnings;
+  size_t changes, removed, skipped, drivers, firstboot, warnings, steps;
 };
 void report_mark (const struct report *r, struct report_mark *m);
 void report_rewind (struct report *r, const struct report_mark *m);

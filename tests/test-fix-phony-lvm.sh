@@ -12,8 +12,10 @@
 #      once, with the expected arguments, and its "initramfs" holds the
 #      new lvm.conf and no devices file;
 #   3. the kernel is found by /usr/lib/modules/VERSION/vmlinuz alone;
-#   4. a second run has nothing left to do;
-#   5. the OVA's sha256 never changes.
+#   4. the report times each part of the run, in order: the appliance's
+#      launch, inspection, the read-only pass that plans, each step;
+#   5. a second run has nothing left to do;
+#   6. the OVA's sha256 never changes.
 # Each file is read back and compared with the exact text written here.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
@@ -147,6 +149,12 @@ for f in ["/etc/lvm/devices/system.devices", "/etc/lvm/lvm.conf", "/etc/fstab",
           "/boot/initramfs-6.1.0-99-amd64.img", "/boot/loader/entries/phony.conf",
           "/etc/kernel/cmdline", "/boot/grub/grubenv", "/boot/grub/device.map"]:
     assert f in files, (f, sorted(files))
+names = [s["name"] for s in run["steps"]]
+assert names == ["launch", "inspection", "plan", "packages", "tarball-tools", "leftovers",
+                 "network", "storage", "initramfs", "bootloader-config", "boot-loader",
+                 "selinux", "fstrim", "shutdown"], names
+assert all(isinstance(s["seconds"], float) and s["seconds"] >= 0 for s in run["steps"]), run["steps"]
+assert sum(s["seconds"] for s in run["steps"]) <= run["seconds"] + 0.5, run
 EOF
 echo "fixed: NVMe names, LVM's devices file and filters, the initramfs rebuilt for them"
 
@@ -155,6 +163,8 @@ grep -qx 'phony: nothing left to do, the guest is already fixed' fix2.out ||
     fail "the second run did something: $(cat fix2.out)"
 guest_files > files.again
 diff -u files.got files.again >&2 || fail "the second run changed guest files"
+python3 -c 'import json,sys; s = json.load(open(sys.argv[1]))["runs"][-1]["steps"]; n = [x["name"] for x in s]; assert n[:2] == ["launch", "inspection"] and "plan" not in n and n[-2:] == ["selinux", "shutdown"], n' \
+    ovl/guestfix.json || fail "the second run's steps"
 v2vfs_unmount mnt
 echo "second run: nothing left to do"
 
