@@ -72,7 +72,8 @@ next_free_mac (const struct fix *f, const struct edit_nics *nics, size_t *next)
 
 /* Each NIC the guest configures by name keeps that name under
  * virtio-net, matched by its MAC: systemd's .link files where udev reads
- * them, else one udev rules file. */
+ * them, else one udev rules file; a name the configuration binds to the
+ * MAC itself needs neither. */
 static int
 network_inspect (struct fix *f, struct plan *p)
 {
@@ -109,6 +110,13 @@ network_inspect (struct fix *f, struct plan *p)
     }
     if (!fix_safe_word (n->name))
       continue;
+    if (n->pinned) {
+      /* netplan's set-name, a keyfile's mac-address=: the guest's own
+       * configuration follows the MAC, whatever the driver. */
+      report_skip (f->r, "NIC name", "%s: the guest's configuration binds it to "
+                   "its MAC, %s", n->name, n->mac);
+      continue;
+    }
     if (!links) {
       char *nr;
       if ((text = edit_udev_rule (n->name, n->mac)) == NULL ||

@@ -28,7 +28,9 @@ guest_fix
 expect_lines fix.out \
     '^    /etc/fstab  *line 1: /dev/sda1 -> UUID=' \
     '^    /boot/initrd.img-[^ ]*  *regenerated: it holds virtio_blk now$' \
-    "^    /etc/systemd/network/10-v2vfs-ens160.link  *created: NIC ens160 keeps its name as virtio-net (MAC $mac1)\$"
+    "^    /etc/systemd/network/10-v2vfs-ens160.link  *created: NIC ens160 keeps its name as virtio-net (MAC $mac1)\$" \
+    "^    NIC name: ens192: the guest's configuration binds it to its MAC, $mac2\$"
+! grep -q 10-v2vfs-ens192.link fix.out || fail "netplan's ens192 got a .link file of the fix"
 guest_report_changes /etc/fstab '/boot/initrd.img-.*' /etc/systemd/network/10-v2vfs-ens160.link
 uuid=$(sed -n 's/^  Root:      .* (UUID=\(.*\))$/\1/p' fix.out)
 [ -n "$uuid" ] || fail "the report names no root UUID"
