@@ -17,22 +17,11 @@
 #   6. the OVA's sha256 is unchanged.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
-requires qemu-system-x86_64 debootstrap guestfish libvirtd virtlogd virsh virt-xml-validate sha256sum python3
-requires_fuse
-requires_root "building the guest and qemu:///system"
-use_libguestfs
-fix=$tests_builddir/../guestfix/v2vfs-fix
-boot=$tests_builddir/../fs/v2vfs-boot
-[ -x "$fix" ] && [ -x "$boot" ] || fail "v2vfs-fix or v2vfs-boot is not built"
-
-ova=$("$tests_srcdir/../scripts/mkguest") || fail "scripts/mkguest failed"
-sum=$(sha_of "$ova")
-d=$(tmpdir)
-cd "$d"
-chmod 0755 "$d"
+source "$tests_srcdir/guests.sh"
+guest_requires
+requires virt-xml-validate
 mac=00:50:56:3a:00:01
-v2vfs_mount -o allow_other --owner libvirt-qemu --overlay "$d/ovl" "$ova" "$d/mnt"
-raw=$d/mnt/disks/vmware-debian12-disk1.raw
+guest_mount debian12
 
 # grub_linux_lines: the kernel lines of the guest's grub.cfg.
 grub_linux_lines ()
@@ -42,10 +31,7 @@ grub_linux_lines ()
 }
 
 # 1. The fix.
-t0=$(date +%s)
-"$fix" mnt > fix.out 2> fix.err || fail "v2vfs-fix failed: $(cat fix.out fix.err)"
-cat fix.err fix.out
-echo "v2vfs-fix took $(( $(date +%s) - t0 )) s"
+guest_fix
 expect_lines fix.out \
     '^    package open-vm-tools ' \
     '^    /etc/initramfs-tools/modules  *added virtio_blk ' \
@@ -73,16 +59,12 @@ virt-xml-validate mnt/domain.xml domain > /dev/null || fail "domain.xml does not
 echo "domain.xml: vda on virtio, NIC $mac virtio-net"
 
 # 3. The boot.
-use_libvirtd
-"$boot" --accel "$(boot_accel)" --ready '^V2VFS-GUEST-MARKER ' --timeout 900 \
-    --shutdown-timeout 60 mnt > boot.out 2>&1 || fail "v2vfs-boot: $(tail -n 30 boot.out)"
-line=$(sed -n 's/^v2vfs-boot: .* is up after .* s: "\(.*\)"$/\1/p' boot.out)
-grep -E '^v2vfs-boot: .* is up after ' boot.out
-case $line in
+guest_boot
+case $marker in
     "V2VFS-GUEST-MARKER root=/dev/vda1 cmdline-root=UUID=$uuid nic=ens192/$mac/"[0-9]*" vmtools=absent "*) ;;
-    *) fail "the fixed guest's marker: '$line'" ;;
+    *) fail "the fixed guest's marker: '$marker'" ;;
 esac
-echo "booted on virtio-blk: $line"
+echo "booted on virtio-blk: $marker"
 
 # 4. What the fix wrote.
 ovl_kb=$(du -sk ovl | cut -f1)
@@ -90,13 +72,8 @@ echo "overlay after the fix: $(du -sh ovl | cut -f1) for a disk of $(( $(stat -c
 [ "$ovl_kb" -lt $(( 64 << 10 )) ] || fail "the overlay holds $ovl_kb KiB"
 
 # 5. Again.
-"$fix" mnt > fix2.out 2> fix2.err || fail "second run: $(cat fix2.out fix2.err)"
-grep -qx 'vmware-debian12: nothing left to do, the guest is already fixed' fix2.out ||
-    fail "the second run did something: $(cat fix2.out)"
+guest_second_run
 grub_linux_lines > grub.lines2
 cmp -s grub.lines grub.lines2 || fail "the second run changed grub.cfg"
-echo "second run: nothing left to do"
 
-v2vfs_unmount mnt
-[ "$(sha_of "$ova")" = "$sum" ] || fail "the OVA changed"
-echo "the OVA's sha256 is unchanged: $sum"
+guest_unmount
