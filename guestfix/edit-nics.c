@@ -131,10 +131,10 @@ is_nic_name (const char *s, size_t n)
   return false;
 }
 
-/* Add NAME (N bytes) if it names a NIC: an alias eth0:1 is eth0, a VLAN
- * eth0.100 is carried by eth0. */
+/* Add NAME (N bytes) if it names a NIC, with MAC (or ""): an alias
+ * eth0:1 is eth0, a VLAN eth0.100 is carried by eth0. */
 static int
-nic_name_add (struct edit_nics *nics, const char *name, size_t n)
+nic_name_add (struct edit_nics *nics, const char *name, size_t n, const char *mac)
 {
   size_t i;
 
@@ -143,7 +143,7 @@ nic_name_add (struct edit_nics *nics, const char *name, size_t n)
       n = i;
       break;
     }
-  return is_nic_name (name, n) ? nics_add (nics, name, n, "") : 0;
+  return is_nic_name (name, n) ? nics_add (nics, name, n, mac) : 0;
 }
 
 /* MAC (N bytes, hex pairs with ':' or '-', any case) as "xx:xx:..."
@@ -239,9 +239,9 @@ netplan_entry_done (struct netplan_entry *e, struct edit_nics *nics)
   if (e->set_name && e->mac)
     r = nic_pinned_add (nics, e->set_name, e->set_name_n, e->mac, e->mac_n);
   else if (e->set_name)
-    r = nic_name_add (nics, e->set_name, e->set_name_n);
+    r = nic_name_add (nics, e->set_name, e->set_name_n, "");
   else if (e->id && !e->has_match)
-    r = nic_name_add (nics, e->id, e->id_n);
+    r = nic_name_add (nics, e->id, e->id_n, "");
   memset (e, 0, sizeof *e);
   return r;
 }
@@ -256,20 +256,29 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
   struct netplan_entry e = { 0 };
 
   if (kind == EDIT_NET_IFCFG) {
-    /* ifcfg-NAME: DEVICE= says it, else the file's name does. */
-    bool found = false;
-    while (next_line (&p, &line, &len, &eol))
+    /* ifcfg-NAME: DEVICE= says it, else the file's name does.  HWADDR=
+     * is the NIC's MAC (Red Hat's initscripts give the NIC with that
+     * MAC the name DEVICE=). */
+    const char *dev = NULL;
+    size_t dn = 0;
+    char mac[18] = "";
+    while (next_line (&p, &line, &len, &eol)) {
       if ((v = key_value (line, len, "DEVICE", &n)) != NULL) {
-        found = true;
-        if (nic_name_add (nics, v, n) == -1)
-          return -1;
+        dev = v;
+        dn = n;
       }
-    if (!found && file) {
-      const char *base = strrchr (file, '/') ? strrchr (file, '/') + 1 : file;
-      if (strncmp (base, "ifcfg-", 6) == 0)
-        return nic_name_add (nics, base + 6, strlen (base + 6));
+      else if ((v = key_value (line, len, "HWADDR", &n)) != NULL &&
+               !norm_mac (v, n, mac))
+        mac[0] = '\0';
     }
-    return 0;
+    if (dev == NULL && file) {
+      const char *base = strrchr (file, '/') ? strrchr (file, '/') + 1 : file;
+      if (strncmp (base, "ifcfg-", 6) == 0) {
+        dev = base + 6;
+        dn = strlen (dev);
+      }
+    }
+    return dev ? nic_name_add (nics, dev, dn, mac) : 0;
   }
   while (next_line (&p, &line, &len, &eol)) {
     size_t w0 = skip_blanks (line, 0, len), e0 = skip_word (line, w0, len), i;
@@ -280,14 +289,14 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
       /* iface NAME ...; auto A B C; allow-hotplug A B. */
       if (e0 - w0 == 5 && strncmp (line + w0, "iface", 5) == 0) {
         size_t w1 = skip_blanks (line, e0, len);
-        if (nic_name_add (nics, line + w1, skip_word (line, w1, len) - w1) == -1)
+        if (nic_name_add (nics, line + w1, skip_word (line, w1, len) - w1, "") == -1)
           return -1;
       }
       else if ((e0 - w0 == 4 && strncmp (line + w0, "auto", 4) == 0) ||
                (e0 - w0 > 6 && strncmp (line + w0, "allow-", 6) == 0))
         for (i = skip_blanks (line, e0, len); i < len;
              i = skip_blanks (line, skip_word (line, i, len), len))
-          if (nic_name_add (nics, line + i, skip_word (line, i, len) - i) == -1)
+          if (nic_name_add (nics, line + i, skip_word (line, i, len) - i, "") == -1)
             return -1;
       break;
     case EDIT_NET_NETPLAN:
@@ -335,7 +344,7 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
           size_t w = skip_word (v, i, n) - i;
           /* A glob ("en*") matches NICs, it names none. */
           if (!memchr (v + i, '*', w) && !memchr (v + i, '?', w) &&
-              !memchr (v + i, '[', w) && nic_name_add (nics, v + i, w) == -1)
+              !memchr (v + i, '[', w) && nic_name_add (nics, v + i, w, "") == -1)
             return -1;
         }
       break;
@@ -359,7 +368,7 @@ edit_nic_names (const char *in, enum edit_netcfg kind, const char *file,
     return -1;
   if (kind == EDIT_NET_NM && nm_name)
     return nm_mac ? nic_pinned_add (nics, nm_name, nm_name_n, nm_mac, nm_mac_n) :
-      nic_name_add (nics, nm_name, nm_name_n);
+      nic_name_add (nics, nm_name, nm_name_n, "");
   return 0;
 }
 

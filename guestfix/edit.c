@@ -537,6 +537,52 @@ edit_count_unstable (const char *in, enum edit_cmdline_kind kind)
   return n;
 }
 
+char **
+edit_unstable_args (const char *in, enum edit_cmdline_kind kind)
+{
+  const char *p = in, *line, *eol, *use;
+  size_t len, n = 0, j;
+  char **v = calloc (1, sizeof *v);
+
+  while (v && next_line (&p, &line, &len, &eol)) {
+    size_t i = cmdline_start (line, len, kind), key_end, vend;
+    while (v && i < len && next_root_arg (line, len, &i, &key_end, &vend, &use)) {
+      const size_t start = key_end - strlen (use) - 1;
+      char *arg = strndup (line + start, vend - start), **nv;
+      i = vend;
+      if (arg == NULL) {
+        edit_free_strv (v);
+        return NULL;
+      }
+      for (j = 0; j < n && strcmp (v[j], arg) != 0; j++)
+        ;
+      if (j < n || !edit_is_unstable_device (arg + strlen (use) + 1)) {
+        free (arg);
+        continue;
+      }
+      if ((nv = realloc (v, (n + 2) * sizeof *v)) == NULL) {
+        free (arg);
+        edit_free_strv (v);
+        return NULL;
+      }
+      v = nv;
+      v[n++] = arg;
+      v[n] = NULL;
+    }
+  }
+  return v;
+}
+
+void
+edit_free_strv (char **v)
+{
+  size_t i;
+
+  for (i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
 /* ---- Small line rules ----------------------------------------------- */
 
 /* The value of a shell assignment VALUE (LEN bytes), quotes removed, is

@@ -84,6 +84,13 @@ int edit_cmdlines (const char *in, enum edit_cmdline_kind kind,
  * unstable device (what a regenerated grub.cfg is checked for). */
 size_t edit_count_unstable (const char *in, enum edit_cmdline_kind kind);
 
+/* The root= and resume= arguments on command lines of KIND that name an
+ * unstable device ("root=/dev/sda2"), each once, in order, in a
+ * NULL-terminated list the caller frees with edit_free_strv; NULL when
+ * out of memory. */
+char **edit_unstable_args (const char *in, enum edit_cmdline_kind kind);
+void edit_free_strv (char **v);
+
 /* /etc/default/grub: GRUB_DISABLE_LINUX_UUID=true makes grub-mkconfig
  * write root=/dev/sdXN; it becomes false. */
 int edit_grub_default (const char *in, char **out, struct edit_log *log);
@@ -97,6 +104,14 @@ int edit_device_map (const char *in, char **out, struct edit_log *log);
  * (/dev/vdX) instead, so the disk is still accepted (or still
  * rejected) after the move. */
 int edit_lvm_filter (const char *in, char **out, struct edit_log *log);
+
+/* A shell variable that lists words (INITRD_MODULES="a b" of SUSE's
+ * /etc/sysconfig/kernel): each of WORDS (NULL-terminated) that it does
+ * not list is added to its value; with no such line, one is added at
+ * the end. */
+int edit_shell_list_add (const char *in, const char *key,
+                         const char *const *words, char **out,
+                         struct edit_log *log);
 
 /* modprobe configuration (BARE false: modprobe.d, modprobe.conf) or a
  * list of modules to load (BARE true: /etc/modules, modules-load.d).

@@ -21,6 +21,7 @@
 struct fix_kernel {
   char *version;                 /* "6.1.0-28-amd64" */
   char *modules;                 /* its modules: "/lib/modules/VERSION" */
+  char *image;                   /* "/boot/vmlinuz-VERSION" */
   bool virtio_blk, virtio_pci, virtio_scsi, virtio_net;  /* has the driver */
   bool builtin_blk, builtin_pci, builtin_scsi;           /* ... built in */
 };

@@ -34,11 +34,7 @@ fix_is_file (const struct fix *f, const char *path)
 void
 fix_free_strv (char **v)
 {
-  size_t i;
-
-  for (i = 0; v && v[i]; i++)
-    free (v[i]);
-  free (v);
+  edit_free_strv (v);
 }
 
 char **

@@ -48,7 +48,7 @@ static const char *const dpkg_purge[] = {
 
 static const struct linux_family debian = {
   "Debian", debian_distros, debian_installed, debian_initramfs,
-  debian_grub_cfgs, debian_grub_mkconfig, debian_netcfgs, dpkg_purge,
+  debian_grub_cfgs, debian_grub_mkconfig, debian_netcfgs, dpkg_purge, NULL,
 };
 
 /* ---- Red Hat: RHEL, Fedora, CentOS and the rebuilds ----------------- */
@@ -68,10 +68,11 @@ static const struct linux_netcfg redhat_netcfgs[] = {
   { NULL, 0 },
 };
 static const char *const rpm_erase[] = { "rpm", "-e", NULL };
+static const char *const grubby[] = { "/usr/sbin/grubby", "/sbin/grubby", NULL };
 
 static const struct linux_family redhat = {
   "Red Hat", redhat_distros, redhat_installed, redhat_initramfs,
-  grub2_cfgs, sbin_grub_mkconfig, redhat_netcfgs, rpm_erase,
+  grub2_cfgs, sbin_grub_mkconfig, redhat_netcfgs, rpm_erase, grubby,
 };
 
 /* ---- SUSE: SLES, openSUSE ------------------------------------------- */
@@ -81,7 +82,7 @@ static const char *const suse_distros[] = {
 };
 static const char *const suse_installed[] = { "/etc/SuSE-release", "/etc/zypp", NULL };
 static const enum linux_initramfs_tool suse_initramfs[] = {
-  LINUX_INITRAMFS_DRACUT, LINUX_INITRAMFS_NONE,
+  LINUX_INITRAMFS_MKINITRD, LINUX_INITRAMFS_DRACUT, LINUX_INITRAMFS_NONE,
 };
 static const struct linux_netcfg suse_netcfgs[] = {
   { "/etc/sysconfig/network/ifcfg-*", EDIT_NET_IFCFG },
@@ -91,7 +92,7 @@ static const struct linux_netcfg suse_netcfgs[] = {
 
 static const struct linux_family suse = {
   "SUSE", suse_distros, suse_installed, suse_initramfs,
-  grub2_cfgs, sbin_grub_mkconfig, suse_netcfgs, rpm_erase,
+  grub2_cfgs, sbin_grub_mkconfig, suse_netcfgs, rpm_erase, NULL,
 };
 
 /* ---- Any other: look everywhere ------------------------------------ */
@@ -121,7 +122,7 @@ static const struct linux_netcfg other_netcfgs[] = {
  * (linux-packages.c), so it names no command here. */
 static const struct linux_family other = {
   "other", none, none, other_initramfs, other_grub_cfgs, other_grub_mkconfig,
-  other_netcfgs, NULL,
+  other_netcfgs, NULL, NULL,
 };
 
 static const struct linux_family *const families[] = { &debian, &redhat, &suse };

@@ -11,7 +11,9 @@
  *
  * The tools: initramfs-tools(7) reads /etc/initramfs-tools/modules, one
  * module a line; dracut.conf(5) reads drop-ins in /etc/dracut.conf.d,
- * where add_drivers+=" ... " adds drivers to every image it builds. */
+ * where add_drivers+=" ... " adds drivers to every image it builds;
+ * SUSE's mkinitrd builds the initrd of the kernel image -k into the file
+ * -i, both named in /boot (see mkinitrd_config for what it reads). */
 #include <config.h>
 
 #include <errno.h>
@@ -23,6 +25,16 @@
 #include "linux.h"
 
 static const char *const virtio_storage[] = { "virtio_pci", "virtio_blk", "virtio_scsi" };
+/* Where each tool's command is: the guest has the tool if one exists. */
+static const char *const update_initramfs_paths[] = {
+  "/usr/sbin/update-initramfs", "/sbin/update-initramfs", NULL,
+};
+static const char *const dracut_paths[] = {
+  "/usr/bin/dracut", "/sbin/dracut", "/usr/sbin/dracut", NULL,
+};
+static const char *const mkinitrd_paths[] = {
+  "/usr/bin/mkinitrd", "/sbin/mkinitrd", "/usr/sbin/mkinitrd", NULL,
+};
 
 struct initramfs_tool {
   enum linux_initramfs_tool id;
@@ -101,17 +113,44 @@ dracut_config (struct fix *f, struct plan *p, const bool need[3])
                    "add_drivers for a virtio root disk");
 }
 
-static const char *const update_initramfs_paths[] = {
-  "/usr/sbin/update-initramfs", "/sbin/update-initramfs", NULL,
-};
-static const char *const dracut_paths[] = {
-  "/usr/bin/dracut", "/sbin/dracut", "/usr/sbin/dracut", NULL,
-};
+static int
+edit_initrd_modules_fn (const char *in, void *arg, char **out, struct edit_log *log)
+{
+  return edit_shell_list_add (in, "INITRD_MODULES", arg, out, log);
+}
+
+/* SUSE's mkinitrd: before SLES 12 a tool of its own, which reads
+ * INITRD_MODULES in /etc/sysconfig/kernel; since, a wrapper of dracut,
+ * which reads /etc/dracut.conf.d and no longer INITRD_MODULES (SUSE's
+ * bug 895084: SLES 12 dropped the file).  Each is told where it is. */
+static int
+mkinitrd_config (struct fix *f, struct plan *p, const bool need[3])
+{
+  const bool sysconfig = fix_is_file (f, "/etc/sysconfig/kernel");
+  const char *words[4];
+  size_t i, n = 0;
+  int r = 0, d = 0;
+
+  for (i = 0; i < 3; i++)
+    if (need[i])
+      words[n++] = virtio_storage[i];
+  words[n] = NULL;
+  if (sysconfig &&
+      (r = plan_edit (f, p, "/etc/sysconfig/kernel", edit_initrd_modules_fn, words)) == -1)
+    return -1;
+  for (i = 0; dracut_paths[i] && !fix_exists (f, dracut_paths[i]); i++)
+    ;
+  if ((dracut_paths[i] || !sysconfig) && (d = dracut_config (f, p, need)) == -1)
+    return -1;
+  return r || d;
+}
 
 static const struct initramfs_tool tools[] = {
   { LINUX_INITRAMFS_TOOLS, "initramfs-tools", "update-initramfs", update_initramfs_paths,
     "lsinitramfs", initramfs_tools_config },
   { LINUX_INITRAMFS_DRACUT, "dracut", "dracut", dracut_paths, "lsinitrd", dracut_config },
+  { LINUX_INITRAMFS_MKINITRD, "mkinitrd", "mkinitrd", mkinitrd_paths, "lsinitrd",
+    mkinitrd_config },
 };
 
 /* The first tool of the family's list that the guest has, or NULL. */
@@ -279,12 +318,25 @@ regenerate (struct fix *f, const struct initramfs_tool *tool, const struct fix_k
   CLEANUP_FREE char *initrd = initrd_of (f, k), *what = NULL, *out = NULL,
     *err = NULL, *path = NULL;
   const bool module = k->virtio_blk && !k->builtin_blk;
+  const bool suse = tool->id == LINUX_INITRAMFS_MKINITRD;
 
   if (asprintf (&what, "regenerating the initramfs of %s (%s)", k->version,
                 tool->command) == -1 ||
-      (initrd == NULL && asprintf (&path, "/boot/initramfs-%s.img", k->version) == -1))
+      (initrd == NULL && asprintf (&path, suse ? "/boot/initrd-%s" :
+                                   "/boot/initramfs-%s.img", k->version) == -1))
     return report_fail (f->r, "out of memory"), -1;
-  if (tool->id == LINUX_INITRAMFS_TOOLS) {
+  if (suse) {
+    /* Names in /boot; an image elsewhere has its /boot name. */
+    const char *in = initrd ? initrd : path;
+    CLEANUP_FREE char *image = NULL;
+    if (strncmp (k->image, "/boot/", 6) == 0 ? (image = strdup (k->image + 6)) == NULL :
+        asprintf (&image, "vmlinuz-%s", k->version) == -1)
+      return report_fail (f->r, "out of memory"), -1;
+    char *const argv[] = { (char *) tool->command, (char *) "-k", image, (char *) "-i",
+                           (char *) in + 6, NULL };
+    out = fix_run (f, what, argv, &err);
+  }
+  else if (tool->id == LINUX_INITRAMFS_TOOLS) {
     char *const argv[] = { (char *) tool->command, (char *) (initrd ? "-u" : "-c"),
                            (char *) "-k", k->version, NULL };
     out = fix_run (f, what, argv, &err);

@@ -102,20 +102,23 @@ static const char *const image_forms[] = { "/boot/vmlinuz-", "/boot/vmlinux-",
   "/boot/vmlinux-VERSION, /boot/kernel-VERSION, /boot/Image-VERSION, " \
   "/lib/modules/VERSION/vmlinuz or /usr/lib/modules/VERSION/vmlinuz"
 
-/* Whether kernel VERSION has an image in one of the places above. */
-static bool
-has_image (struct fix *f, const char *version)
+/* The image of kernel VERSION, the first of the places above that
+ * holds one, or NULL; the caller frees it. */
+static char *
+image_of (struct fix *f, const char *version)
 {
   size_t i;
 
   for (i = 0; i < sizeof image_forms / sizeof *image_forms + 2; i++) {
-    CLEANUP_FREE char *p = NULL;
+    char *p;
     int r = i < 4 ? asprintf (&p, "%s%s", image_forms[i], version)
                   : asprintf (&p, "%s/%s/vmlinuz", module_dirs[i - 4], version);
     if (r != -1 && fix_exists (f, p))
-      return true;
+      return p;
+    if (r != -1)
+      free (p);
   }
-  return false;
+  return NULL;
 }
 
 static bool
@@ -143,19 +146,23 @@ find_kernels (struct fix *f)
     guestfs_pop_error_handler (f->g);
     for (i = 0; dirs && dirs[i] && !oom; i++) {
       struct fix_kernel *k;
+      char *image;
       if (!fix_safe_word (dirs[i]) || known_kernel (f, dirs[i]) ||
-          !has_image (f, dirs[i]))
+          (image = image_of (f, dirs[i])) == NULL)
         continue;
       if ((k = realloc (f->kernels, (f->n_kernels + 1) * sizeof *k)) == NULL) {
+        free (image);
         oom = true;
         break;
       }
       f->kernels = k;
       k = &k[f->n_kernels];
       memset (k, 0, sizeof *k);
+      k->image = image;
       if ((k->version = strdup (dirs[i])) == NULL ||
           asprintf (&k->modules, "%s/%s", module_dirs[d], dirs[i]) == -1) {
         free (k->version);
+        free (k->image);
         oom = true;
         break;
       }

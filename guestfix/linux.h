@@ -26,6 +26,8 @@ enum linux_initramfs_tool {
   LINUX_INITRAMFS_NONE,
   LINUX_INITRAMFS_TOOLS,         /* Debian's initramfs-tools */
   LINUX_INITRAMFS_DRACUT,
+  LINUX_INITRAMFS_MKINITRD,      /* SUSE's: a wrapper of dracut (of its own
+                                    before SLES 12) */
 };
 
 /* A network configuration the guest may have: a glob and its syntax. */
@@ -52,6 +54,9 @@ struct linux_family {
   const struct linux_netcfg *netcfgs;
   /* The command that removes packages, the names going after it. */
   const char *const *remove_packages;
+  /* Where grubby is (NULL: nowhere): where the guest has it, grubby
+   * changes the kernel arguments of the BLS entries. */
+  const char *const *grubby;
 };
 
 /* The family of the guest: by DISTRO (inspection's), else by what F's

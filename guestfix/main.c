@@ -596,6 +596,7 @@ main (int argc, char **argv)
   for (i = 0; i < f.n_kernels; i++) {
     free (f.kernels[i].version);
     free (f.kernels[i].modules);
+    free (f.kernels[i].image);
   }
   free (f.kernels);
  out:

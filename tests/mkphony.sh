@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make a phony VMware Linux guest for the guest-fix tests, as an OVA:
 #
-#   mkphony.sh DIR [novirtio|efi-dracut|nvme-lvm]  ->  DIR/phony.ova
+#   mkphony.sh DIR [novirtio|efi-dracut|nvme-lvm|redhat|suse]  ->  DIR/phony.ova
 #
 # It is not a bootable system, only what v2vfs-fix reads and edits, made
 # from text in seconds with no appliance (sfdisk, mkfs.ext4 -d, mkswap),
@@ -44,6 +44,20 @@
 # configuration makes dracut rebuild the initramfs; the kernel's modules
 # and its image (vmlinuz) only in /usr/lib/modules/VERSION, as Fedora
 # ships it; the OVF puts the disk on an NVMe controller.
+#
+# "redhat" is a RHEL 9 guest (os-release, /etc/redhat-release) on the
+# MBR disk: GRUB 2 in /boot/grub2 (grub.cfg, grubenv, device.map), a BLS
+# entry, no menu.lst; virtio drivers as modules, dracut's initramfs
+# without them; stand-ins for grubby (it edits the BLS entries' options
+# as grubby-bls does) and grub2-mkconfig (it writes a grub.cfg that reads
+# the BLS entries); /etc/sysconfig/network-scripts/ifcfg-ens192 with
+# HWADDR 00:50:56:3A:00:02 and no Debian network files; SELinux
+# enforcing.  "suse" is a SLES 15 SP5 guest: GRUB 2 in /boot/grub2 and
+# no command to regenerate it, no BLS; INITRD_MODULES="" in
+# /etc/sysconfig/kernel; stand-ins for mkinitrd (its "initrd",
+# /boot/initrd-VERSION, lists INITRD_MODULES) and dracut;
+# /etc/sysconfig/network/ifcfg-eth0; no SELinux.  Every stand-in appends
+# its command line to /var/log/phony-COMMAND.argv.
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: mkphony.sh DIR [novirtio]" >&2; exit 2; }
@@ -59,6 +73,10 @@ case $kind in
     nvme-lvm) rootdev=/dev/nvme0n1p2 swapdev=/dev/nvme0n1p3 espdev=/dev/nvme0n1p1 efi=yes
               diskdev=/dev/nvme0n1 moddir=usr/lib/modules ;;
     *) rootdev=/dev/sda1 swapdev=/dev/sda2 ;;
+esac
+case $kind in
+    redhat) kver=5.14.0-362.8.1.el9_3.x86_64 ;;
+    suse) kver=5.14.21-150500.55.39-default ;;
 esac
 rm -rf "$root"
 mkdir -p "$root"/{bin,boot/grub,dev,etc/default,etc/modprobe.d,etc/network,etc/selinux} \
@@ -88,9 +106,9 @@ fi
 case $kind in
     novirtio)
         printf '%s\n' kernel/drivers/scsi/vmw_pvscsi.ko > "$root/$moddir/$kver/modules.builtin" ;;
-    efi-dracut|nvme-lvm)
+    efi-dracut|nvme-lvm|redhat|suse)
         : > "$root/$moddir/$kver/modules.builtin"
-        [ "$kind" = efi-dracut ] ||
+        [ "$kind" != nvme-lvm ] ||
             printf '%s\n' kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_pci.ko \
                 kernel/drivers/block/virtio_blk.ko kernel/drivers/net/virtio_net.ko \
                 > "$root/$moddir/$kver/modules.builtin"
@@ -168,6 +186,77 @@ printf '%s\n' 'auto lo' 'iface lo inet loopback' 'auto eth0' 'iface eth0 inet dh
     'allow-hotplug ens224' 'iface ens224 inet dhcp' > "$root/etc/network/interfaces"
 : > "$root/lib/systemd/network/99-default.link"
 printf '%s\n' SELINUX=permissive SELINUXTYPE=targeted > "$root/etc/selinux/config"
+
+# Red Hat and SUSE: their release files, GRUB 2 in /boot/grub2, and
+# their family's network configuration instead of Debian's.
+case $kind in
+    redhat|suse)
+        rm -rf "$root/etc/debian_version" "$root/var/lib/dpkg" "$root/etc/network" \
+            "$root/etc/udev/rules.d/70-persistent-net.rules" "$root/boot/grub/menu.lst"
+        mv "$root/boot/grub" "$root/boot/grub2" ;;
+esac
+case $kind in
+    redhat)
+        printf '%s\n' 'NAME="Red Hat Enterprise Linux"' 'VERSION="9.3 (Plow)"' 'ID="rhel"' \
+            'ID_LIKE="fedora"' 'VERSION_ID="9.3"' \
+            'PRETTY_NAME="Red Hat Enterprise Linux 9.3 (Plow)"' > "$root/etc/os-release"
+        echo 'Red Hat Enterprise Linux release 9.3 (Plow)' > "$root/etc/redhat-release"
+        echo SELINUX=enforcing > "$root/etc/selinux/config"
+        mkdir -p "$root/etc/sysconfig/network-scripts" "$root/usr/sbin"
+        printf '%s\n' DEVICE=ens192 HWADDR=00:50:56:3A:00:02 BOOTPROTO=dhcp ONBOOT=yes \
+            > "$root/etc/sysconfig/network-scripts/ifcfg-ens192"
+        # grubby --update-kernel=ALL [--remove-args=...] [--args=...], on
+        # the options line of every BLS entry, as grubby-bls does it: a
+        # removed argument goes, an added one replaces its key's and goes
+        # last.
+        printf '%s\n' '#!/bin/sh' 'echo "grubby $*" >> /var/log/phony-grubby.argv' \
+            'rm= add=' \
+            'for a in "$@"; do' \
+            '    case $a in' \
+            '        --update-kernel=ALL) ;;' \
+            '        --remove-args=*) rm=${a#--remove-args=} ;;' \
+            '        --args=*) add=${a#--args=} ;;' \
+            '        *) exit 2 ;;' \
+            '    esac' \
+            'done' \
+            'for f in /boot/loader/entries/*.conf; do' \
+            '    new=' \
+            '    for o in $(sed -n "s/^options //p" "$f"); do' \
+            '        for r in $rm; do [ "$o" != "$r" ] || continue 2; done' \
+            '        for r in $add; do [ "${o%%=*}" != "${r%%=*}" ] || continue 2; done' \
+            '        new="$new $o"' \
+            '    done' \
+            '    sed -i "s|^options .*|options$new${add:+ $add}|" "$f"' \
+            'done' > "$root/usr/sbin/grubby"
+        # grub2-mkconfig -o FILE: RHEL 9's grub.cfg names no kernel, it
+        # reads the BLS entries.
+        printf '%s\n' '#!/bin/sh' 'echo "grub2-mkconfig $*" >> /var/log/phony-grub2-mkconfig.argv' \
+            '[ "$1" = -o ] || exit 2' \
+            'printf "%s\n" "# the phony grub2-mkconfig" "insmod blscfg" "blscfg" > "$2"' \
+            > "$root/usr/sbin/grub2-mkconfig"
+        chmod 755 "$root/usr/sbin/grubby" "$root/usr/sbin/grub2-mkconfig" ;;
+    suse)
+        printf '%s\n' 'NAME="SLES"' 'VERSION="15-SP5"' 'VERSION_ID="15.5"' \
+            'PRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"' 'ID="sles"' \
+            'ID_LIKE="suse"' > "$root/etc/os-release"
+        rm -rf "$root/etc/selinux" "$root/boot/loader" "$root/boot/grub2/grubenv"
+        mv "$root/boot/initramfs-$kver.img" "$root/boot/initrd-$kver"
+        mkdir -p "$root/etc/sysconfig/network"
+        printf '%s\n' "BOOTPROTO='dhcp'" "STARTMODE='auto'" \
+            > "$root/etc/sysconfig/network/ifcfg-eth0"
+        printf '%s\n' '## Path: System/Kernel' \
+            '# The modules the initrd loads, as mkinitrd reads them.' 'INITRD_MODULES=""' \
+            'DOMU_INITRD_MODULES="xennet xenblk"' > "$root/etc/sysconfig/kernel"
+        # mkinitrd -k IMAGE -i INITRD (both in /boot): an "initrd" listing
+        # INITRD_MODULES.
+        printf '%s\n' '#!/bin/sh' 'echo "mkinitrd $*" >> /var/log/phony-mkinitrd.argv' \
+            '[ "$1" = -k ] && [ "$3" = -i ] && [ $# = 4 ] || exit 2' \
+            'kver=${2#vmlinuz-}' '. /etc/sysconfig/kernel' \
+            '{ echo "usr/lib/modules/$kver/kernel/drivers/scsi/vmw_pvscsi.ko.xz"' \
+            '  for d in $INITRD_MODULES; do echo "usr/lib/modules/$kver/kernel/drivers/$d.ko.xz"; done' \
+            '} > "/boot/$4"' > "$root/usr/bin/mkinitrd"
+        chmod 755 "$root/usr/bin/mkinitrd" ;;
+esac
 
 # VMware Tools as VMware's installer leaves them.
 printf '%s\n' 'answer BINDIR /usr/bin' \

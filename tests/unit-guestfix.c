@@ -411,6 +411,50 @@ test_lvm_filter (void)
   edit_log_free (&log);
 }
 
+static int
+initrd_modules (const char *in, char **out, struct edit_log *log)
+{
+  static const char *const words[] = { "virtio_pci", "virtio_blk", "virtio_scsi", NULL };
+
+  return edit_shell_list_add (in, "INITRD_MODULES", words, out, log);
+}
+
+/* SUSE's INITRD_MODULES, and the arguments grubby is given. */
+static void
+test_suse_redhat (void)
+{
+  char **args;
+
+  check_plain ("INITRD_MODULES empty", initrd_modules,
+               "## Path: System/Kernel\nINITRD_MODULES=\"\"\n",
+               "## Path: System/Kernel\nINITRD_MODULES=\"virtio_pci virtio_blk virtio_scsi\"\n", 1);
+  check_plain ("INITRD_MODULES some", initrd_modules,
+               "INITRD_MODULES=\"ata_piix virtio_blk\"\r\nDOMU_INITRD_MODULES=\"xennet\"\n",
+               "INITRD_MODULES=\"ata_piix virtio_blk virtio_pci virtio_scsi\"\r\n"
+               "DOMU_INITRD_MODULES=\"xennet\"\n", 1);
+  check_plain ("INITRD_MODULES unquoted", initrd_modules, "INITRD_MODULES=ata_piix\n",
+               "INITRD_MODULES=\"ata_piix virtio_pci virtio_blk virtio_scsi\"\n", 1);
+  check_plain ("INITRD_MODULES all there", initrd_modules,
+               "INITRD_MODULES='virtio_scsi virtio_pci virtio_blk'\n", NULL, 0);
+  check_plain ("INITRD_MODULES missing", initrd_modules, "# nothing\nMY_INITRD_MODULES=\"x\"",
+               "# nothing\nMY_INITRD_MODULES=\"x\"\n"
+               "INITRD_MODULES=\"virtio_pci virtio_blk virtio_scsi\"\n", 1);
+
+  args = edit_unstable_args ("title RHEL\noptions root=/dev/sda1 ro resume=/dev/sda2 "
+                             "root=/dev/sda1 rd.lvm.lv=rhel/root\n"
+                             "options root=UUID=1111 resume=/dev/mapper/rhel-swap\n",
+                             EDIT_BLS);
+  CHECK (args && args[0] && args[1] && args[2] == NULL, "unstable args");
+  if (args && args[0] && args[1]) {
+    CHECK_STR (args[0], "root=/dev/sda1");
+    CHECK_STR (args[1], "resume=/dev/sda2");
+  }
+  edit_free_strv (args);
+  args = edit_unstable_args ("options root=UUID=1111 ro\n", EDIT_BLS);
+  CHECK (args && args[0] == NULL, "no unstable args");
+  edit_free_strv (args);
+}
+
 static void
 test_nics (void)
 {
@@ -455,10 +499,15 @@ test_nics (void)
   {
     static const char *const want[] = { "em1", "eno1", "ens160", "ens192", "ens224",
                                         "enp11s0", "eth0", "eth1", "eth2", "p2p1" };
+    /* ifcfg's HWADDR is the NIC's MAC. */
+    static const char *const macs[] = { "", "", "00:50:56:01:02:03", "", "", "", "",
+                                        "00:50:56:aa:00:02", "", "" };
     size_t i;
     CHECK (nics.n == sizeof want / sizeof *want, "%zu NICs", nics.n);
-    for (i = 0; i < nics.n && i < sizeof want / sizeof *want; i++)
+    for (i = 0; i < nics.n && i < sizeof want / sizeof *want; i++) {
       CHECK_STR (nics.v[i].name, want[i]);
+      CHECK_STR (nics.v[i].mac, macs[i]);
+    }
   }
   edit_nics_free (&nics);
 
@@ -608,6 +657,7 @@ main (void)
   test_cmdlines ();
   test_small_rules ();
   test_lvm_filter ();
+  test_suse_redhat ();
   test_nics ();
   test_json ();
   return unit_report ("unit-guestfix");
