@@ -179,7 +179,8 @@ grub2_inspect (struct fix *f, struct plan *p, struct bootloader_plan *bp)
   if ((def = plan_edit (f, p, "/etc/default/grub", edit_grub_default_fn, f)) == -1)
     return -1;
   if (def == 0 && grub_cfg_unstable (f) == 0) {
-    report_skip (f->r, "GRUB 2 configuration", "grub.cfg names every root by UUID already");
+    report_skip (f->r, "GRUB 2 configuration", "grub.cfg names no root by an unstable "
+                 "device name");
     return 0;
   }
   if (tool == NULL || cfg == NULL)
