@@ -40,14 +40,10 @@ guest_configure ()
     grub_defaults GRUB_DISABLE_LINUX_UUID=true
 }
 
-# MBR: /boot 256 MiB, the root, and 128 MiB of LVM at the end.  The
-# devices file is made by `lvm lvmdevices` (Debian has no lvmdevices
-# link) with the guest's lvm.conf (the appliance points LVM_SYSTEM_DIR at
-# its own), then given the NVMe namespace's ID and name, as the VM had
-# them; GRUB's lines get the NVMe names too.
+# MBR: /boot 256 MiB, the root, and 128 MiB of LVM at the end; GRUB's
+# lines get the NVMe names.
 guest_disk ()
 {
-    local pv_id='s|IDTYPE=[^[:space:]]*|IDTYPE=sys_wwid|;s|IDNAME=[^[:space:]]*|IDNAME=eui.6000c29f3a2b4c5d8e9f00112233aabb|;s|DEVNAME=[^[:space:]]*|DEVNAME=/dev/nvme0n1p3|'
     printf '%s\n' 'part-init /dev/sda mbr' \
         'part-add /dev/sda p 2048 526335' 'part-add /dev/sda p 526336 6029311' \
         'part-add /dev/sda p 6029312 -1' 'part-set-bootable /dev/sda 1 true' \
@@ -56,11 +52,27 @@ guest_disk ()
         'mkfs ext4 /dev/data/srv' \
         'mount /dev/sda2 /' 'mkdir /boot' 'mount /dev/sda1 /boot' \
         "tar-in $work/root.tar / xattrs:true" \
-        'sh "LVM_SYSTEM_DIR=/etc/lvm lvm lvmdevices --yes --adddev /dev/sda3"' \
-        "command \"sed -i $pv_id /etc/lvm/devices/system.devices\"" \
         'command "dracut --force --regenerate-all"' \
         'command "grub-install --target=i386-pc /dev/sda"' 'command "update-grub"' \
         'command "sed -i s|root=/dev/sda2|root=/dev/nvme0n1p2|g /boot/grub/grub.cfg"'
+}
+
+# The devices file, as lvmdevices writes it on the VM: the PV by the NVMe
+# namespace's WWID and name.  (Debian has no lvmdevices link, and `lvm
+# lvmdevices` in the appliance's chroot finds no devices at times.)
+guest_after_disk ()
+{
+    local pvid
+    pvid=$(guestfish --ro --format=raw -a "$work/disk.raw" run : pvuuid /dev/sda3) ||
+        die "cannot read the PV's UUID"
+    printf '%s\n' '# LVM uses devices listed in this file.' \
+        '# Created by LVM command lvmdevices pid 1042 at Tue Mar  5 10:12:44 2024' \
+        'VERSION=1.1.1' \
+        "IDTYPE=sys_wwid IDNAME=eui.6000c29f3a2b4c5d8e9f00112233aabb DEVNAME=/dev/nvme0n1p3 PVID=${pvid//-/} PART=3" \
+        > "$work/system.devices"
+    guestfish --format=raw -a "$work/disk.raw" -m /dev/sda2 \
+        mkdir-p /etc/lvm/devices : upload "$work/system.devices" /etc/lvm/devices/system.devices ||
+        die "cannot write the devices file"
 }
 
 guest_check ()
