@@ -35,7 +35,7 @@ guest_disk ()
         'mkfs ext4 /dev/sda1' 'mount /dev/sda1 /' \
         "tar-in $work/root.tar / xattrs:true" \
         'command "update-initramfs -u -k all"' \
-        'command "grub-install --target=i386-pc /dev/sda"' 'command "update-grub"'
+        "$(grub_bios 1 /dev/sda1)"
 }
 
 guest_check ()

@@ -53,8 +53,7 @@ guest_disk ()
         'mount /dev/sda2 /' 'mkdir /boot' 'mount /dev/sda1 /boot' \
         "tar-in $work/root.tar / xattrs:true" \
         'command "dracut --force --regenerate-all"' \
-        'command "grub-install --target=i386-pc /dev/sda"' 'command "update-grub"' \
-        'command "sed -i s|root=/dev/sda2|root=/dev/nvme0n1p2|g /boot/grub/grub.cfg"'
+        "$(grub_bios 2 /dev/nvme0n1p2)"
 }
 
 # The devices file, as lvmdevices writes it on the VM: the PV by the NVMe

@@ -51,7 +51,7 @@ guest_disk ()
         'mount-options subvol=@rootfs /dev/sda1 /' \
         "tar-in $work/root.tar / xattrs:true" \
         'command "update-initramfs -u -k all"' \
-        'command "grub-install --target=i386-pc /dev/sda"' 'command "update-grub"'
+        "$(grub_bios 1 /dev/sda1)"
 }
 
 guest_check ()
