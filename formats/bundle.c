@@ -51,12 +51,14 @@ add_container (struct bundle *b, struct container *c, struct v2_error *e)
 }
 
 /* Add IMG under a name no other disk has (a second "disk" becomes
- * "disk-2").  FROM names who named it, for messages. */
+ * "disk-2").  FROM names who named it, for messages; FILE is the OVF
+ * File's href it was read from, or NULL. */
 static int
 add_disk (struct bundle *b, struct image *img, const char *from,
-          struct v2_error *e)
+          const char *file, struct v2_error *e)
 {
   struct image **n;
+  char **files;
   size_t i, k;
   const char *why;
   CLEANUP_FREE char *base = NULL;
@@ -89,6 +91,13 @@ add_disk (struct bundle *b, struct image *img, const char *from,
   if (n == NULL)
     goto enomem;
   b->disks = n;
+  files = grow_one (b->disk_files, b->n_disks, sizeof *files);
+  if (files == NULL)
+    goto enomem;
+  b->disk_files = files;
+  b->disk_files[b->n_disks] = NULL;
+  if (file && (b->disk_files[b->n_disks] = strdup (file)) == NULL)
+    goto enomem;
   b->disks[b->n_disks++] = img;
   return 0;
 
@@ -137,7 +146,7 @@ open_ovf_disks (struct bundle *b, const struct container *c,
 
     if (f == NULL) {
       if (add_disk (b, image_open_blank (d->id, d->capacity, e),
-                    ovf_src->name, e) == -1)
+                    ovf_src->name, NULL, e) == -1)
         goto out;
       continue;
     }
@@ -156,7 +165,7 @@ open_ovf_disks (struct bundle *b, const struct container *c,
     }
     if (add_disk (b, image_open_vmdk (c, f->href, ref, name, d->capacity,
                                       b->image_flags, e),
-                  ref, e) == -1)
+                  ref, f->href, e) == -1)
       goto out;
   }
   /* Each OVF disk became one disk, in order: the models' disk indexes
@@ -280,7 +289,7 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
     }
     if (add_disk (b, image_open_vmdk (c, v.files[i], ref, name, 0,
                                       b->image_flags, e), ref,
-                  e) == -1)
+                  NULL, e) == -1)
       goto out;
   }
   if ((b->vms = malloc (sizeof *b->vms)) == NULL) {
@@ -350,7 +359,8 @@ bundle_open (char *const *paths, size_t n, unsigned image_flags,
         goto err;
       c = b->containers[b->n_containers - 1];
       if (add_disk (b, image_open_vmdk (c, base_name (paths[i]), paths[i],
-                                        name, 0, b->image_flags, e), paths[i], e) == -1)
+                                        name, 0, b->image_flags, e), paths[i],
+                    NULL, e) == -1)
         goto err;
     }
     if (default_vm (b, e) == -1)
@@ -370,8 +380,11 @@ bundle_free (struct bundle *b)
 
   if (b == NULL)
     return;
-  for (i = 0; i < b->n_disks; i++)
+  for (i = 0; i < b->n_disks; i++) {
     image_free (b->disks[i]);
+    free (b->disk_files[i]);
+  }
+  free (b->disk_files);
   for (i = 0; i < b->n_files; i++) {
     source_free (b->files[i].src);
     free (b->files[i].name);

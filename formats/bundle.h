@@ -20,6 +20,10 @@ struct bundle {
   size_t n_containers, n_disks, n_files, n_vms;
   struct container **containers;
   struct image **disks;
+  /* The stored file each disk was read from, as the OVF's File href
+   * names it (its manifest entries are that name or its chunks' names);
+   * NULL for a disk that no OVF File holds. */
+  char **disk_files;
   struct bundle_file *files;
   /* The VMs: an OVF's VirtualSystems, or for VMDKs one default VM with
    * every disk.  vm_disk.disk indexes disks[]. */
