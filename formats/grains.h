@@ -92,6 +92,10 @@ grain_map_len (const struct grain_map *m, uint64_t g)
 
 /* The formats' openers, for grain_map_open. */
 struct grain_map *vmdk_sparse_open (const struct source *src, struct v2_error *e);
+/* True when H (the first LEN bytes of a file) is a hosted sparse header
+ * whose grain directory offset is real (not GD_AT_END): the map can be
+ * read without knowing where the file ends. */
+bool vmdk_sparse_directory_ahead (const unsigned char *h, size_t len);
 struct grain_map *cowd_open (const struct source *src, struct v2_error *e);
 struct grain_map *sesparse_open (const struct source *src, struct v2_error *e);
 
