@@ -54,6 +54,7 @@ struct gz {
   struct gz_index ix;
   bool complete;
   bool loaded, saved;
+  char *broken;                  /* the first bad data met, for every read */
   struct cursor *idle[IDLE_MAX];
   size_t n_idle;
   uint64_t next_point;           /* atomic: the output offset due a point */
@@ -198,6 +199,7 @@ gz_free (struct gz *gz)
   pthread_mutex_destroy (&gz->lock);
   source_free (gz->in);
   free (gz->identity);
+  free (gz->broken);
   free (gz->index_dir);
   free (gz->name);
   free (gz);
@@ -233,13 +235,34 @@ gz_name (const struct gz *gz)
   return gz->name;
 }
 
+/* Bad data breaks the stream for good: gzip's CRC-32 covers a whole
+ * member and is checked only at its end, so a member found corrupt may
+ * already have served wrong bytes, and must serve no more. */
 static int
-bad_data (const struct gz *gz, const struct cursor *c, const char *why,
+bad_data (struct gz *gz, const struct cursor *c, const char *why,
           struct v2_error *e)
 {
-  return v2_err (e, EIO, "%s: gzip data at compressed offset %" PRIu64
-                 " (output offset %" PRIu64 "): %s", gz->name,
-                 c->in - c->z.avail_in, c->out, why);
+  v2_err (e, EIO, "%s: gzip data at compressed offset %" PRIu64
+          " (output offset %" PRIu64 "): %s", gz->name,
+          c->in - c->z.avail_in, c->out, why);
+  pthread_mutex_lock (&gz->lock);
+  if (gz->broken == NULL)
+    gz->broken = strdup (e->msg);
+  pthread_mutex_unlock (&gz->lock);
+  return -1;
+}
+
+/* -1 with the stream's first bad data in E, if there was any. */
+static int
+check_broken (struct gz *gz, struct v2_error *e)
+{
+  int r = 0;
+
+  pthread_mutex_lock (&gz->lock);
+  if (gz->broken)
+    r = v2_err (e, EIO, "%s", gz->broken);
+  pthread_mutex_unlock (&gz->lock);
+  return r;
 }
 
 /* Load the next input chunk into an empty buffer.  1 at the end. */
@@ -547,6 +570,8 @@ gz_pread (struct gz *gz, void *buf, size_t len, uint64_t off,
 
   if (len == 0)
     return 0;
+  if (check_broken (gz, e) == -1)
+    return -1;
   if (gz_size (gz, &size) && (off > size || len > size - off))
     goto past_end;
   if ((c = claim (gz, off, e)) == NULL)
@@ -585,6 +610,8 @@ run_to_end (struct gz *gz, const int *stop, struct v2_error *e)
   struct cursor *c;
   ssize_t r = 1;
 
+  if (check_broken (gz, e) == -1)
+    return -1;
   if (gz_size (gz, &(uint64_t) { 0 }))
     return 0;
   if ((c = claim (gz, UINT64_MAX, e)) == NULL)
@@ -620,8 +647,16 @@ background (void *arg)
 int
 gz_start (struct gz *gz)
 {
-  if (gz->thread_started || gz_size (gz, &(uint64_t) { 0 }))
+  if (gz->thread_started)
     return 0;
+  /* Completed while opening, before the directory existed (the overlay
+   * DIR is made after the sources are opened): save it now. */
+  if (gz_size (gz, &(uint64_t) { 0 })) {
+    if (gz->index_dir && !gz->loaded && !gz->saved)
+      gz->saved = gz_index_save (gz->index_dir, gz->identity, &gz->ix,
+                                 &(struct v2_error) { 0 }) == 0;
+    return 0;
+  }
   if (pthread_create (&gz->thread, NULL, background, gz) != 0)
     return -1;
   gz->thread_started = true;

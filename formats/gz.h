@@ -78,8 +78,9 @@ int gz_pread (struct gz *gz, void *buf, size_t len, uint64_t off,
  * saving the index.  No-op when complete. */
 int gz_finish (struct gz *gz, struct v2_error *e);
 
-/* Complete the index in a thread of its own, unless it is complete.
- * Call after any fork (daemonizing): threads do not survive one. */
+/* Complete the index in a thread of its own, unless it is complete (then
+ * save it, if that failed before).  Call after any fork (daemonizing):
+ * threads do not survive one. */
 int gz_start (struct gz *gz);
 
 struct gz_stats {

@@ -322,7 +322,7 @@ index_dir_abs (const char *index_dir, const char *overlay_dir)
 }
 
 /* One line per gzip'd file: whether its index was loaded, built while
- * opening, or is being built. */
+ * opening, or is being built; and where it is kept. */
 static void
 report_indexes (const struct bundle *b, const char *dir)
 {
@@ -332,12 +332,11 @@ report_indexes (const struct bundle *b, const char *dir)
       struct gz_stats st;
       gz_stats (cg->v[j], &st);
       fprintf (stderr, "v2vfs: %s: gzip index %s (%zu checkpoints, every "
-               "%" PRIu64 " KiB)\n", gz_name (cg->v[j]),
-               st.loaded ? "loaded from the index directory" :
-               st.complete ? (st.saved ? "built while opening, and saved" :
-                              "built while opening") :
-               dir ? "being built in the background, then saved" :
-               "being built in the background", st.points, st.spacing / 1024);
+               "%" PRIu64 " KiB)%s%s\n", gz_name (cg->v[j]),
+               st.loaded ? "loaded" : st.complete ? "built while opening" :
+               "being built in the background", st.points, st.spacing / 1024,
+               dir && !st.loaded ? "; kept in " : "",
+               dir && !st.loaded ? dir : "");
     }
   }
 }
