@@ -26,6 +26,14 @@ has_suffix (const char *s, const char *suffix)
   return l >= ls && strcasecmp (s + l - ls, suffix) == 0;
 }
 
+/* An OVA, or an OVA gzip'd whole. */
+static bool
+is_archive (const char *path)
+{
+  return has_suffix (path, ".ova") || has_suffix (path, ".ova.gz") ||
+    has_suffix (path, ".tgz");
+}
+
 static const char *
 base_name (const char *p)
 {
@@ -150,10 +158,14 @@ open_ovf_disks (struct bundle *b, const struct container *c,
         goto out;
       continue;
     }
-    if (f->compression && strcmp (f->compression, "identity") != 0) {
-      v2_err (e, ENOTSUP, "%s: File '%s': compression '%s' cannot be served "
-              "in place (only uncompressed files)", ovf_src->name, f->id,
-              f->compression);
+    /* gzip'd files are recognized by their bytes (ovftool keeps the
+     * plain name, other tools add .gz); the attribute only has to name a
+     * compression that is served. */
+    if (f->compression && strcmp (f->compression, "identity") != 0 &&
+        strcmp (f->compression, "gzip") != 0) {
+      v2_err (e, ENOTSUP, "%s: File '%s' at line %d: compression '%s' is "
+              "not supported (only gzip and identity)", ovf_src->name, f->id,
+              f->line, f->compression);
       goto out;
     }
     name = container_disk_name (f->href);
@@ -211,7 +223,7 @@ open_ova (struct bundle *b, const char *path, struct v2_error *e)
   const struct tar_member *ovf = NULL;
   size_t i;
 
-  if (add_container (b, container_open_ova (path, e), e) == -1)
+  if (add_container (b, container_open_ova (path, b->gz, e), e) == -1)
     return -1;
   c = b->containers[b->n_containers - 1];
   for (i = 0; i < c->idx.n; i++) {
@@ -245,7 +257,7 @@ open_ovf (struct bundle *b, const char *path, struct v2_error *e)
 
   if (stem == NULL)
     return v2_err (e, ENOMEM, "out of memory");
-  if (add_container (b, container_dir_of (path, e), e) == -1)
+  if (add_container (b, container_dir_of (path, b->gz, e), e) == -1)
     return -1;
   c = b->containers[b->n_containers - 1];
   if (add_file (b, path, container_open (c, base_name (path), path, e), e) == -1)
@@ -272,7 +284,7 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
   size_t i;
   int r = -1;
 
-  if (add_container (b, container_dir_of (path, e), e) == -1)
+  if (add_container (b, container_dir_of (path, b->gz, e), e) == -1)
     return -1;
   c = b->containers[b->n_containers - 1];
   if (add_file (b, path, container_open (c, base_name (path), path, e), e) == -1)
@@ -307,7 +319,7 @@ open_vmx (struct bundle *b, const char *path, struct v2_error *e)
 
 struct bundle *
 bundle_open (char *const *paths, size_t n, unsigned image_flags,
-             struct v2_error *e)
+             const struct gz_config *gz, struct v2_error *e)
 {
   struct bundle *b = calloc (1, sizeof *b);
   size_t i;
@@ -317,6 +329,7 @@ bundle_open (char *const *paths, size_t n, unsigned image_flags,
     return NULL;
   }
   b->image_flags = image_flags;
+  b->gz = gz;
   for (i = 0; i < n; i++) {
     struct stat st;
     if (stat (paths[i], &st) == -1) {
@@ -327,7 +340,7 @@ bundle_open (char *const *paths, size_t n, unsigned image_flags,
       v2_err (e, EINVAL, "%s: not a regular file", paths[i]);
       goto err;
     }
-    if ((has_suffix (paths[i], ".ova") || has_suffix (paths[i], ".ovf") ||
+    if ((is_archive (paths[i]) || has_suffix (paths[i], ".ovf") ||
          has_suffix (paths[i], ".vmx")) && n > 1) {
       v2_err (e, EINVAL, "%s: an OVA, OVF or VMX must be the only source",
               paths[i]);
@@ -335,7 +348,7 @@ bundle_open (char *const *paths, size_t n, unsigned image_flags,
     }
   }
 
-  if (has_suffix (paths[0], ".ova")) {
+  if (is_archive (paths[0])) {
     if (open_ova (b, paths[0], e) == -1)
       goto err;
   }
@@ -355,7 +368,7 @@ bundle_open (char *const *paths, size_t n, unsigned image_flags,
         v2_err (e, ENOMEM, "out of memory");
         goto err;
       }
-      if (add_container (b, container_dir_of (paths[i], e), e) == -1)
+      if (add_container (b, container_dir_of (paths[i], b->gz, e), e) == -1)
         goto err;
       c = b->containers[b->n_containers - 1];
       if (add_disk (b, image_open_vmdk (c, base_name (paths[i]), paths[i],
@@ -366,11 +379,19 @@ bundle_open (char *const *paths, size_t n, unsigned image_flags,
     if (default_vm (b, e) == -1)
       goto err;
   }
+  b->gz = NULL;
   return b;
 
  err:
   bundle_free (b);
   return NULL;
+}
+
+void
+bundle_start_indexing (const struct bundle *b)
+{
+  for (size_t i = 0; i < b->n_containers; i++)
+    container_start_indexing (b->containers[i]);
 }
 
 void

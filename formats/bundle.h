@@ -29,6 +29,7 @@ struct bundle {
    * every disk.  vm_disk.disk indexes disks[]. */
   struct vm *vms;
   unsigned image_flags;     /* image_open_vmdk's FLAGS for every disk */
+  const struct gz_config *gz;   /* during bundle_open only */
 };
 
 /* The VM made up for bare VMDKs: 2 vCPUs, 2 GiB, BIOS, one NIC on the
@@ -36,11 +37,18 @@ struct bundle {
 #define BUNDLE_DEFAULT_VCPUS 2
 #define BUNDLE_DEFAULT_MEMORY (UINT64_C (2) << 30)
 
-/* Open PATHS (N of them), each disk with image_open_vmdk's IMAGE_FLAGS.
- * Everything is read and checked here, before any mount: metadata only,
- * never the data.  Free with bundle_free. */
+/* Open PATHS (N of them), each disk with image_open_vmdk's IMAGE_FLAGS,
+ * and gzip'd files with GZ (may be NULL).  Everything is read and checked
+ * here, before any mount: metadata only, never the data (but a gzip'd
+ * archive, or a gzip'd VMDK whose map is at its end, is inflated once,
+ * unless GZ's index directory has its checkpoints).  Free with
+ * bundle_free. */
 struct bundle *bundle_open (char *const *paths, size_t n, unsigned image_flags,
-                            struct v2_error *e);
+                            const struct gz_config *gz, struct v2_error *e);
+
+/* Complete the checkpoints of every gzip'd file in the background (see
+ * container_start_indexing). */
+void bundle_start_indexing (const struct bundle *b);
 void bundle_free (struct bundle *b);
 
 #endif

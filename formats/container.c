@@ -24,15 +24,42 @@
 /* ovftool writes chunks as NAME.000000000 upward (DSP0243 chunkSize). */
 #define CHUNK_DIGITS 9
 
+/* A container with nothing open yet. */
+static struct container *
+container_new (const char *path, const struct gz_config *cfg,
+               struct v2_error *e)
+{
+  struct container *c = calloc (1, sizeof *c);
+
+  if (c == NULL || (c->gz = calloc (1, sizeof *c->gz)) == NULL)
+    goto enomem;
+  c->dirfd = -1;
+  if (cfg) {
+    c->gz->cfg = *cfg;
+    if (cfg->index_dir &&
+        (c->gz->cfg.index_dir = c->gz->index_dir = strdup (cfg->index_dir)) == NULL)
+      goto enomem;
+  }
+  return c;
+
+ enomem:
+  container_free (c);
+  v2_err (e, ENOMEM, "%s: out of memory", path);
+  return NULL;
+}
+
 struct container *
-container_dir_of (const char *file, struct v2_error *e)
+container_dir_of (const char *file, const struct gz_config *cfg,
+                  struct v2_error *e)
 {
   CLEANUP_FREE char *copy = strdup (file);
-  struct container *c = calloc (1, sizeof *c);
+  struct container *c = container_new (file, cfg, e);
   const char *dir;
 
-  if (copy == NULL || c == NULL) {
-    free (c);
+  if (c == NULL)
+    return NULL;
+  if (copy == NULL) {
+    container_free (c);
     v2_err (e, ENOMEM, "%s: out of memory", file);
     return NULL;
   }
@@ -48,16 +75,14 @@ container_dir_of (const char *file, struct v2_error *e)
 }
 
 struct container *
-container_open_ova (const char *path, struct v2_error *e)
+container_open_ova (const char *path, const struct gz_config *cfg,
+                    struct v2_error *e)
 {
-  struct container *c = calloc (1, sizeof *c);
+  struct container *c = container_new (path, cfg, e);
   int fd;
 
-  if (c == NULL) {
-    v2_err (e, ENOMEM, "%s: out of memory", path);
+  if (c == NULL)
     return NULL;
-  }
-  c->dirfd = -1;
   c->path = strdup (path);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd == -1) {
@@ -65,12 +90,54 @@ container_open_ova (const char *path, struct v2_error *e)
     container_free (c);
     return NULL;
   }
+  /* The tar index walks every header, so a gzip'd archive is inflated to
+   * its end here anyway: settling it costs nothing more. */
   c->tar = source_from_fd (path, fd, e);
-  if (c->tar == NULL || tar_read_index (c->tar, &c->idx, e) == -1) {
+  if (c->tar == NULL ||
+      (c->tar = container_gunzip (c, c->tar, e)) == NULL ||
+      source_settle (c->tar, e) == -1 ||
+      tar_read_index (c->tar, &c->idx, e) == -1) {
     container_free (c);
     return NULL;
   }
   return c;
+}
+
+struct source *
+container_gunzip (const struct container *c, struct source *stored,
+                  struct v2_error *e)
+{
+  struct container_gz *cg = c->gz;
+  CLEANUP_FREE char *name = NULL;
+  struct gz **v, *gz;
+  struct source *s;
+
+  if (!gz_sniff (stored))
+    return stored;
+  if (asprintf (&name, "%s (inflated)", stored->name) == -1) {
+    source_free (stored);
+    v2_err (e, ENOMEM, "out of memory");
+    return NULL;
+  }
+  v = grow_one (cg->v, cg->n, sizeof *v);
+  if (v == NULL) {
+    source_free (stored);
+    v2_err (e, ENOMEM, "out of memory");
+    return NULL;
+  }
+  cg->v = v;
+  if ((gz = gz_open (stored, stored->name, &cg->cfg, e)) == NULL)
+    return NULL;
+  cg->v[cg->n++] = gz;
+  s = source_from_gz (name, gz, e);
+  return s;
+}
+
+void
+container_start_indexing (const struct container *c)
+{
+  for (size_t i = 0; i < c->gz->n; i++)
+    gz_start (c->gz->v[i]);
 }
 
 void
@@ -82,6 +149,14 @@ container_free (struct container *c)
     close (c->dirfd);
   tar_index_free (&c->idx);
   source_free (c->tar);
+  /* Last opened first: a member's stream reads through the archive's. */
+  if (c->gz) {
+    while (c->gz->n > 0)
+      gz_free (c->gz->v[--c->gz->n]);
+    free (c->gz->v);
+    free (c->gz->index_dir);
+    free (c->gz);
+  }
   free (c->path);
   free (c);
 }
@@ -292,6 +367,8 @@ container_disk_name (const char *file)
     len -= CHUNK_DIGITS + 1;
     name[len] = '\0';
   }
+  if (len > 3 && strcasecmp (name + len - 3, ".gz") == 0)
+    name[len -= 3] = '\0';
   if (len > 5 && strcasecmp (name + len - 5, ".vmdk") == 0)
     name[len - 5] = '\0';
   return name;

@@ -92,6 +92,11 @@ grain_map_len (const struct grain_map *m, uint64_t g)
 
 /* The formats' openers, for grain_map_open. */
 struct grain_map *vmdk_sparse_open (const struct source *src, struct v2_error *e);
+/* True when H (the first LEN bytes of a file) is a hosted sparse header
+ * with its grain directory in place (not GD_AT_END) and grains stored
+ * as is: such a file is only read where its tables point, never up to
+ * its end (a compressed grain's read may run to the end of the file). */
+bool vmdk_sparse_random_access (const unsigned char *h, size_t len);
 struct grain_map *cowd_open (const struct source *src, struct v2_error *e);
 struct grain_map *sesparse_open (const struct source *src, struct v2_error *e);
 

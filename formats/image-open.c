@@ -252,11 +252,19 @@ open_layer (struct image *img, const struct container *c, const char *path,
   size_t hlen;
   int r;
 
+  if (src)
+    src = container_gunzip (c, src, e);
   if (src == NULL || add_source (img, src, e) == -1)
     return -1;
   img->file = src;
   hlen = (size_t) MIN ((uint64_t) SECTOR, src->size);
   if (source_pread (src, h, hlen, 0, "header", e) == -1)
+    return -1;
+  /* A gzip'd VMDK's size is known only at the end of the stream.  An
+   * uncompressed sparse file with its grain directory in the header can
+   * be served before that (the index grows in the background); a stream,
+   * or a descriptor, is inflated to the end now. */
+  if (!vmdk_sparse_random_access (h, hlen) && source_settle (src, e) == -1)
     return -1;
 
   f = grain_format_probe (h, hlen);

@@ -12,6 +12,7 @@
 #include "checked.h"
 #include "cleanup.h"
 #include "fullio.h"
+#include "gz.h"
 #include "source.h"
 
 static struct source *
@@ -80,6 +81,32 @@ source_from_mem (const char *name, const void *buf, size_t len,
   return s;
 }
 
+struct source *
+source_from_gz (const char *name, struct gz *gz, struct v2_error *e)
+{
+  struct source *s = source_new (name, 1, e);
+
+  if (s == NULL)
+    return NULL;
+  gz_size (gz, &s->size);
+  s->pieces[0] = (struct source_piece) { .len = s->size, .fd = -1, .gz = gz };
+  return s;
+}
+
+int
+source_settle (struct source *s, struct v2_error *e)
+{
+  struct source_piece *p = &s->pieces[0];
+
+  if (s->n_pieces != 1 || p->gz == NULL || p->file_off != 0)
+    return 0;
+  if (gz_finish (p->gz, e) == -1)
+    return -1;
+  gz_size (p->gz, &s->size);
+  p->len = s->size;
+  return 0;
+}
+
 /* Index of the piece holding OFF (OFF < size). */
 static size_t
 find_piece (const struct source *s, uint64_t off)
@@ -122,7 +149,7 @@ source_window (const struct source *parent, const char *name,
     struct source_piece p = parent->pieces[i];
     uint64_t lo = MAX (p.start, off), hi = MIN (p.start + p.len, end);
     s->pieces[i - first] = (struct source_piece) {
-      .start = lo - off, .len = hi - lo, .fd = p.fd, .mem = p.mem,
+      .start = lo - off, .len = hi - lo, .fd = p.fd, .mem = p.mem, .gz = p.gz,
       .file_off = p.file_off + (lo - p.start),
     };
   }
@@ -205,7 +232,11 @@ source_pread (const struct source *s, void *buf, size_t len, uint64_t off,
     uint64_t in = off - pc->start;
     size_t n = (size_t) MIN ((uint64_t) len, pc->len - in);
 
-    if (pc->fd == -1)
+    if (pc->gz) {
+      if (gz_pread (pc->gz, p, n, pc->file_off + in, what, e) == -1)
+        return -1;
+    }
+    else if (pc->fd == -1)
       memcpy (p, pc->mem + pc->file_off + in, n);
     else {
       ssize_t r = pread_full (pc->fd, p, n, pc->file_off + in);
@@ -234,7 +265,7 @@ source_seek (const struct source *s, uint64_t off, bool data)
     uint64_t in = MAX (off, pc->start) - pc->start;
     off_t r;
 
-    if (pc->fd == -1) {                   /* memory is all data */
+    if (pc->fd == -1) {                   /* memory and gzip output: all data */
       if (data)
         return pc->start + in;
       continue;

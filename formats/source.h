@@ -1,5 +1,6 @@
 /* A byte source: a file, a window of a file (a tar member), a
- * concatenation of windows (a chunked member), or memory (unit tests).
+ * concatenation of windows (a chunked member), memory (unit tests), or
+ * the output of a gzip stream (gz.h), and windows of that.
  *
  * Every reader in formats/ goes through this, so the parsers never know
  * whether a VMDK sits in a directory or inside an OVA.  A source is
@@ -14,12 +15,15 @@
 
 #include "error.h"
 
+struct gz;
+
 struct source_piece {
   uint64_t start;          /* offset of this piece within the source */
   uint64_t len;
-  int fd;                  /* -1 for memory */
-  uint64_t file_off;       /* offset within fd, or within mem */
+  int fd;                  /* -1 for memory and gzip output */
+  uint64_t file_off;       /* offset within fd, mem or gz's output */
   const unsigned char *mem;
+  struct gz *gz;           /* gzip output: borrowed, must outlive it */
 };
 
 struct source {
@@ -38,6 +42,16 @@ struct source *source_from_fd (const char *name, int fd, struct v2_error *e);
 /* Bytes in memory, not copied: BUF must outlive the source. */
 struct source *source_from_mem (const char *name, const void *buf, size_t len,
                                 struct v2_error *e);
+
+/* The output of GZ (borrowed: it must outlive the source).  Its size is
+ * exact once GZ's index is complete, else an upper bound until
+ * source_settle; a read past the real end fails like a file that shrank. */
+struct source *source_from_gz (const char *name, struct gz *gz,
+                               struct v2_error *e);
+
+/* Make the size of a source_from_gz exact, inflating to the end if need
+ * be.  A no-op for every other source.  Call before sharing S. */
+int source_settle (struct source *s, struct v2_error *e);
 
 /* A window [OFF, OFF+LEN) of PARENT, which must outlive it. */
 struct source *source_window (const struct source *parent, const char *name,

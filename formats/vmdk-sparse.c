@@ -119,6 +119,13 @@ parse_header (const struct source *src, const unsigned char *h, uint64_t off,
   return 0;
 }
 
+bool
+vmdk_sparse_random_access (const unsigned char *h, size_t len)
+{
+  return len >= H_GD + 8 && le32_at (h, H_MAGIC) == KDMV_MAGIC &&
+    le64_at (h, H_GD) != GD_AT_END && !(le32_at (h, H_FLAGS) & FLAG_COMPRESS);
+}
+
 void
 vmdk_sparse_free (struct grain_map *m)
 {

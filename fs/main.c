@@ -45,7 +45,7 @@ usage (FILE *f)
 "  -o OPTS       mount options, comma-separated: FUSE's (allow_other, ro ...)\n"
 "                and the -o spellings of the long options below:\n"
 "                overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET,\n"
-"                ignore_cid, verify, verify=strict\n"
+"                ignore_cid, index_dir=DIR, verify, verify=strict\n"
 "  --network-map SOURCE-NET=BRIDGE, --network-map SOURCE-NET=network:NET\n"
 "                put the NICs of a source network on a host bridge or a\n"
 "                libvirt network in domain.xml (default: network 'default')\n"
@@ -56,6 +56,10 @@ usage (FILE *f)
 "  --overlay DIR make disks/NAME.raw writable; every write lands in DIR,\n"
 "                which persists: mounting again with it resumes\n"
 "  --ignore-cid  open a snapshot chain whose parentCID and CID do not match\n"
+"  --index-dir DIR\n"
+"                keep the checkpoint indexes of gzip'd disks and archives in\n"
+"                DIR (default: the overlay DIR, if any), so that the next\n"
+"                mount of the same files need not inflate them again\n"
 "  --verify      check the files against the export's manifest (.mf) in the\n"
 "                background; MOUNTPOINT/verify.status shows the result\n"
 "                (the .cert is not checked)\n"
@@ -121,6 +125,7 @@ parse_owner (const char *s, uid_t *uid, gid_t *gid)
 struct cli {
   char *overlay_dir;             /* --overlay, -o overlay= */
   char *owner;                   /* --owner, -o owner= */
+  char *index_dir;               /* --index-dir, -o index_dir= */
   struct domxml_net_map *maps;   /* --network-map, -o network_map= */
   size_t n_maps;
   struct fuse_args fuse;         /* the -o options left for FUSE */
@@ -135,6 +140,7 @@ cli_free (struct cli *cli)
 {
   free (cli->overlay_dir);
   free (cli->owner);
+  free (cli->index_dir);
   for (size_t i = 0; i < cli->n_maps; i++)
     domxml_net_map_free (&cli->maps[i]);
   free (cli->maps);
@@ -213,13 +219,15 @@ fuse_option_known (const char *opt)
   return false;
 }
 
-enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP, KEY_IGNORE_CID, KEY_VERIFY };
+enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP, KEY_IGNORE_CID, KEY_INDEX_DIR,
+       KEY_VERIFY };
 
 static const struct fuse_opt v2vfs_mount_opts[] = {
   FUSE_OPT_KEY ("overlay=", KEY_OVERLAY),
   FUSE_OPT_KEY ("owner=", KEY_OWNER),
   FUSE_OPT_KEY ("network_map=", KEY_NET_MAP),
   FUSE_OPT_KEY ("ignore_cid", KEY_IGNORE_CID),
+  FUSE_OPT_KEY ("index_dir=", KEY_INDEX_DIR),
   FUSE_OPT_KEY ("verify", KEY_VERIFY),
   FUSE_OPT_KEY ("verify=", KEY_VERIFY),
   FUSE_OPT_END
@@ -239,12 +247,13 @@ mount_option (void *data, const char *arg, int key,
   case KEY_OWNER: return set_option (&cli->owner, value + 1);
   case KEY_NET_MAP: return add_net_map (cli, value + 1);
   case KEY_IGNORE_CID: cli->ignore_cid = true; return 0;
+  case KEY_INDEX_DIR: return set_option (&cli->index_dir, value + 1);
   case KEY_VERIFY: return set_verify (cli, value ? value + 1 : NULL);
   case FUSE_OPT_KEY_OPT:
     if (!fuse_option_known (arg)) {
       fprintf (stderr, "v2vfs: -o %s: unknown option (v2vfs's own are "
-               "overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET, ignore_cid "
-               "and verify[=strict]; "
+               "overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET, ignore_cid, "
+               "index_dir=DIR and verify[=strict]; "
                "see v2vfs(1) for the FUSE ones)\n", arg);
       return -1;
     }
@@ -312,6 +321,52 @@ raise_nofile (void)
   }
 }
 
+/* Where gzip indexes are kept: --index-dir DIR (made if missing), else the
+ * overlay DIR (made later, by the store, if missing).  Absolute: the
+ * daemon's working directory is "/". */
+static char *
+index_dir_abs (const char *index_dir, const char *overlay_dir)
+{
+  char *abs = NULL;
+
+  if (index_dir) {
+    if ((mkdir (index_dir, 0755) == -1 && errno != EEXIST) ||
+        (abs = realpath (index_dir, NULL)) == NULL)
+      fprintf (stderr, "v2vfs: --index-dir %s: %s\n", index_dir, strerror (errno));
+    return abs;
+  }
+  if (overlay_dir[0] == '/')
+    abs = strdup (overlay_dir);
+  else {
+    CLEANUP_FREE char *cwd = getcwd (NULL, 0);
+    if (cwd == NULL || asprintf (&abs, "%s/%s", cwd, overlay_dir) == -1)
+      abs = NULL;
+  }
+  if (abs == NULL)
+    perror ("v2vfs");
+  return abs;
+}
+
+/* One line per gzip'd file: whether its index was loaded, built while
+ * opening, or is being built; and where it is kept. */
+static void
+report_indexes (const struct bundle *b, const char *dir)
+{
+  for (size_t i = 0; i < b->n_containers; i++) {
+    const struct container_gz *cg = b->containers[i]->gz;
+    for (size_t j = 0; j < cg->n; j++) {
+      struct gz_stats st;
+      gz_stats (cg->v[j], &st);
+      fprintf (stderr, "v2vfs: %s: gzip index %s (%zu checkpoints, every "
+               "%" PRIu64 " KiB)%s%s\n", gz_name (cg->v[j]),
+               st.loaded ? "loaded" : st.complete ? "built while opening" :
+               "being built in the background", st.points, st.spacing / 1024,
+               dir && !st.loaded ? "; kept in " : "",
+               dir && !st.loaded ? dir : "");
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,6 +378,7 @@ main (int argc, char **argv)
     { "discard-overlay", no_argument, NULL, 'D' },
     { "yes", no_argument, NULL, 'y' },
     { "ignore-cid", no_argument, NULL, 'I' },
+    { "index-dir", required_argument, NULL, 'X' },
     { "verify", optional_argument, NULL, 'C' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -332,6 +388,8 @@ main (int argc, char **argv)
   uid_t uid = getuid ();
   gid_t gid = getgid ();
   CLEANUP_FREE char *mnt_abs = NULL, *overlay_abs = NULL, *user_opts = NULL;
+  CLEANUP_FREE char *index_abs = NULL;
+  struct gz_config gz = { 0 };
   const char *overlay_dir;
   const char *mnt;
   struct v2_error e;
@@ -376,6 +434,10 @@ main (int argc, char **argv)
     case 'D': discard = true; break;
     case 'y': yes = true; break;
     case 'I': cli.ignore_cid = true; break;
+    case 'X':
+      if (set_option (&cli.index_dir, optarg) == -1)
+        goto out;
+      break;
     case 'C':
       if (set_verify (&cli, optarg) == -1)
         goto out;
@@ -433,13 +495,18 @@ main (int argc, char **argv)
     goto out;
   }
 
+  if ((cli.index_dir || overlay_dir) &&
+      (gz.index_dir = index_abs = index_dir_abs (cli.index_dir, overlay_dir)) == NULL)
+    goto out;
+
   raise_nofile ();
   b = bundle_open (argv + optind, (size_t) (argc - optind - 1),
-                   cli.ignore_cid ? IMAGE_IGNORE_CID : 0, &e);
+                   cli.ignore_cid ? IMAGE_IGNORE_CID : 0, &gz, &e);
   if (b == NULL) {
     fprintf (stderr, "v2vfs: %s\n", e.msg);
     goto out;
   }
+  report_indexes (b, index_abs);
   for (size_t i = 0; i < b->n_disks; i++)
     for (size_t j = 0; j < b->disks[i]->n_notes; j++)
       fprintf (stderr, "v2vfs: %s\n", b->disks[i]->notes[j]);
@@ -511,9 +578,9 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: cannot daemonize\n");
     goto out_unmount;
   }
+  bundle_start_indexing (b);
   if (cli.verify)
     fs_verify_start (&fs);       /* a failure is logged, and in the status */
-
   cfg = fuse_loop_cfg_create ();
   if (cfg == NULL) {
     fs_log (&fs, "out of memory");

@@ -451,7 +451,7 @@ main (int argc, char **argv)
     perror ("v2vfs-sync");
     goto out;
   }
-  if ((c = container_dir_of (delta, &e)) == NULL ||
+  if ((c = container_dir_of (delta, NULL, &e)) == NULL ||
       (img = image_open_vmdk (c, file, delta, name, 0, flags, &e)) == NULL) {
     fprintf (stderr, "v2vfs-sync: %s\n", e.msg);
     goto out;

@@ -10,7 +10,9 @@
 #   2. good, --tag form with CRLF, SHA256 and one SHA512 line, and a
 #      .cert: --verify checks it in the background; the .cert is shown,
 #      said to be unchecked, and the daemon logs the result;
-#   3. the same files as an OVF directory, with -o verify;
+#   3. the same files as an OVF directory, with -o verify; and an OVA
+#      whose disk2 is gzip'd (ovf:compression="gzip"): its line is the
+#      compressed member's digest;
 #   4. one byte of disk1's grain data flipped after the manifest was
 #      written: v2vfs-verify on a mount without --verify exits 1 naming
 #      disk1.vmdk, and disk1 still reads (with the flipped byte); with
@@ -33,7 +35,7 @@
 # Each status is compared whole, and its st_size with its length.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
-requires qemu-img python3 tar sha1sum sha256sum sha512sum getfattr dd cmp truncate
+requires qemu-img python3 tar sha1sum sha256sum sha512sum getfattr dd cmp truncate gzip
 requires_fuse
 
 d=$(tmpdir)
@@ -187,6 +189,18 @@ v2vfs_mount -o verify tagged/vm.ovf mnt3
 wait_verified mnt3
 expect_status "3, OVF directory" mnt3 "ok: 3 files match vm.mf" "$cert"
 v2vfs_unmount mnt3
+
+mkdir gzipped
+cp good/disk1.vmdk gzipped/
+gzip -c good/disk2.vmdk > gzipped/disk2.vmdk.gz
+sed 's|ovf:href="disk2.vmdk"|ovf:href="disk2.vmdk.gz" ovf:compression="gzip"|' \
+    good/vm.ovf > gzipped/vm.ovf
+(cd gzipped && ovftool_mf SHA256 vm.ovf disk1.vmdk disk2.vmdk.gz > vm.mf)
+pack gzipped gzipped.ova vm.ovf vm.mf disk1.vmdk disk2.vmdk.gz
+v2vfs_mount gzipped.ova mnt3g
+qemu_compare raw mnt3g/disks/disk2.raw raw disk2.raw
+verify_says mnt3g 0 "ok: 3 files match vm.mf"
+v2vfs_unmount mnt3g
 
 # 4. A flipped byte in disk1's last grain.
 mkdir bad

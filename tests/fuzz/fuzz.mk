@@ -22,7 +22,7 @@ CLANG ?= clang
 fuzzdir := $(top_srcdir)/tests/fuzz
 O := $(top_builddir)/tests/fuzz/build
 
-HARNESSES := tar ovf vmx vmdk-desc image domxml qcow2
+HARNESSES := tar ovf vmx vmdk-desc image domxml qcow2 gz
 # The dictionaries of each harness (tests/fuzz/dict/NAME.dict).
 DICT_tar := tar
 DICT_ovf := ovf

@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$corpus"
-mkdir -p "$corpus"/{tar,ovf,vmx,vmdk-desc,image,domxml,qcow2}
+mkdir -p "$corpus"/{tar,ovf,vmx,vmdk-desc,image,domxml,qcow2,gz}
 
 # ---- Descriptors, as they are.
 ovfs="01-vsphere8-efi-secureboot-SimpleVm 03-vcenter6-chunksize-buslogic
@@ -149,3 +149,13 @@ qmap 8tib 42 1 1000000 3,1,0 3,65535,0
 qmap too-big 63 1 4096 0,0,0                          # refused: > 2^50
 
 du -sh "$corpus"
+
+# ---- gzip: one member, three members with zero padding, stored blocks
+# (level 0), and a header that names the file.
+seq 1 3000 > "$tmp/text"
+gzip -n -9 -c "$tmp/text" > "$corpus/gz/one.gz"
+{ head -c 5000 "$tmp/text" | gzip -n -1; tail -c +5001 "$tmp/text" | gzip -n;
+  printf 'second\n' | gzip -n; head -c 64 /dev/zero; } > "$corpus/gz/members.gz"
+python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.compress(bytes(range(256)) * 40, 0, mtime=0))' \
+    > "$corpus/gz/stored.gz"
+gzip -9 -c "$tmp/text" > "$corpus/gz/named.gz"
