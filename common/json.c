@@ -392,15 +392,11 @@ putf (struct json_writer *w, const char *fmt, ...)
 static void
 putf (struct json_writer *w, const char *fmt, ...)
 {
-  char tmp[64];
   va_list ap;
-  int n;
 
   va_start (ap, fmt);
-  n = vsnprintf (tmp, sizeof tmp, fmt, ap);
+  strbuf_vprintf (&w->b, fmt, ap);
   va_end (ap);
-  if (n > 0)
-    put (w, tmp, (size_t) n < sizeof tmp ? (size_t) n : sizeof tmp - 1);
 }
 
 static void

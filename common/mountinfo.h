@@ -3,6 +3,11 @@
 #ifndef V2V_MOUNTINFO_H
 #define V2V_MOUNTINFO_H
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static inline void
 mountinfo_unescape (char *s)
 {
@@ -18,6 +23,36 @@ mountinfo_unescape (char *s)
       *d++ = *s;
   }
   *d = '\0';
+}
+
+/* Whether REAL (an absolute path, symlinks resolved) is a mount point of
+ * file system type TYPE ("fuse.v2vfs"); the MAJ:MIN of the last such
+ * mount, the one that shows there, goes into DEV (LEN bytes). */
+static inline bool
+mountinfo_find (const char *real, const char *type, char *dev, size_t len)
+{
+  FILE *f = fopen ("/proc/self/mountinfo", "re");
+  char *line = NULL, marker[128];
+  size_t cap = 0;
+  bool found = false;
+
+  if (f == NULL)
+    return false;
+  snprintf (marker, sizeof marker, " - %s ", type);
+  /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - TYPE SOURCE OPTIONS" */
+  while (getline (&line, &cap, f) > 0) {
+    char d[64], mp[4096];
+    if (sscanf (line, "%*s %*s %63s %*s %4095s", d, mp) != 2)
+      continue;
+    mountinfo_unescape (mp);
+    if (strcmp (mp, real) == 0 && strstr (line, marker)) {
+      snprintf (dev, len, "%s", d);
+      found = true;
+    }
+  }
+  free (line);
+  fclose (f);
+  return found;
 }
 
 #endif

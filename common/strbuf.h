@@ -4,8 +4,10 @@
 #ifndef V2V_STRBUF_H
 #define V2V_STRBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,41 @@ static inline void
 strbuf_str (struct strbuf *b, const char *s)
 {
   strbuf_put (b, s, strlen (s));
+}
+
+static inline void
+strbuf_vprintf (struct strbuf *b, const char *fmt, va_list ap)
+  __attribute__((format (printf, 2, 0)));
+
+/* Append FMT's output, whatever its length. */
+static inline void
+strbuf_vprintf (struct strbuf *b, const char *fmt, va_list ap)
+{
+  char *s;
+  int n;
+
+  if (b->failed)
+    return;
+  if ((n = vasprintf (&s, fmt, ap)) == -1) {
+    b->failed = true;
+    return;
+  }
+  strbuf_put (b, s, (size_t) n);
+  free (s);
+}
+
+static inline void
+strbuf_printf (struct strbuf *b, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
+
+static inline void
+strbuf_printf (struct strbuf *b, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  strbuf_vprintf (b, fmt, ap);
+  va_end (ap);
 }
 
 #endif

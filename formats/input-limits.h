@@ -35,6 +35,12 @@
 #define LIMIT_XML_DEPTH 64
 /* Lines of a .vmx file. */
 #define LIMIT_VMX_LINES 100000
+/* A manifest (.mf) has a line per file of the package, and a package
+ * holds at most LIMIT_TAR_MEMBERS files (chunks count one each).  A
+ * line of a SHA512 digest and a name of 30 bytes is 170 bytes; 16 MiB
+ * holds 100000 of those. */
+#define LIMIT_MANIFEST_LINES 100000
+#define LIMIT_MANIFEST_BYTES (16 << 20)
 
 /* ---- archives --------------------------------------------------------- */
 

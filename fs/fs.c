@@ -47,30 +47,39 @@ handle_of (const struct fuse_file_info *fi)
   return fi ? (struct fs_handle *) (uintptr_t) fi->fh : NULL;
 }
 
-/* Whether node N's content follows the overlay: a .qcow2 view with
- * --overlay, whose layout changes with the disk, or a domain.xml that
- * follows its guest-fix report.  Its content is pinned to each open file
- * and brought up to date by node_refresh. */
+/* Whether node N is a text that changes: a domain.xml that follows its
+ * guest-fix report, or verify.status. */
+static bool
+text_changes (const struct fs_node *n)
+{
+  return n->report || n->status;
+}
+
+/* Whether node N's content changes after mount: such a text, or a .qcow2
+ * view with --overlay, whose layout changes with the disk.  Its content
+ * is pinned to each open file and brought up to date by node_refresh. */
 static bool
 changes (const struct fs *fs, const struct fs_node *n)
 {
-  return n->report || (n->layout && fs->store);
+  return text_changes (n) || (n->layout && fs->store);
 }
 
 /* Bring such a node up to date; its lock held. */
 static int
 node_refresh (const struct fs *fs, struct fs_node *n, struct v2_error *e)
 {
-  return n->report ? domain_refresh (fs, n, e) : layout_refresh (n, e);
+  return n->status ? status_refresh (fs, n, e) :
+    n->report ? domain_refresh (fs, n, e) : layout_refresh (n, e);
 }
 
 /* With --overlay, a disk's size or allocation changes with every write,
- * and domain.xml with its report: let the kernel cache nothing of their
- * attributes. */
+ * and domain.xml with its report; verify.status changes as the pass goes
+ * on: let the kernel cache nothing of their attributes, so that each
+ * stat, and each read past the size it knew, asks again. */
 static double
 attr_timeout (const struct fs *fs, const struct fs_node *n)
 {
-  return fs->store && (n->img || n->report) ? 0.0 : FS_TIMEOUT;
+  return n->status || (fs->store && (n->img || n->report)) ? 0.0 : FS_TIMEOUT;
 }
 
 /* The attributes of node INO; for a qcow2 view, those of the layout the
@@ -91,7 +100,7 @@ stat_node (struct fs *fs, fuse_ino_t ino, const struct fuse_file_info *fi,
       pthread_mutex_unlock (&n->lock);
       return -1;
     }
-    if (n->report)
+    if (text_changes (n))
       size = alloc = (h ? h->text : n->text)->len;
     else {
       const struct qcow2 *q = (h ? h->layout : n->layout)->q;
@@ -284,8 +293,8 @@ pin_layout (struct fs_node *n, struct fs_handle *h, struct fuse_file_info *fi)
     fi->direct_io = 1;
 }
 
-/* Pin the newest text of domain.xml N to H, and let the kernel drop what
- * it cached of an older one; N's lock held. */
+/* Pin the newest text of domain.xml or verify.status N to H, and let the
+ * kernel drop what it cached of an older one; N's lock held. */
 static void
 pin_text (struct fs_node *n, struct fs_handle *h, struct fuse_file_info *fi)
 {
@@ -314,7 +323,7 @@ open_pinned (fuse_req_t req, const struct fs *fs, struct fs_node *n,
     reply_error (req, n, "open", &e);
     return;
   }
-  if (n->report)
+  if (text_changes (n))
     pin_text (n, h, fi);
   else
     pin_layout (n, h, fi);
@@ -384,6 +393,23 @@ thread_buffer (struct fs *fs)
   return buf;
 }
 
+/* With --verify=strict, a read of either view of a disk whose stored
+ * file is known bad fails: say which file, and why. */
+static bool
+refused (fuse_req_t req, const struct fs_node *n)
+{
+  const struct fs_node *raw = n->qcow2_ino ? n : n - 1;  /* see tree.c */
+  const char *why;
+
+  if (n->img == NULL ||
+      (why = __atomic_load_n (&raw->refused, __ATOMIC_ACQUIRE)) == NULL)
+    return false;
+  fs_log (fuse_req_userdata (req), "disks/%s: read refused by "
+          "--verify=strict: %s", n->name, why);
+  fuse_reply_err (req, EIO);
+  return true;
+}
+
 static void
 fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
          struct fuse_file_info *fi)
@@ -403,6 +429,8 @@ fs_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     fuse_reply_err (req, n ? EISDIR : ENOENT);
     return;
   }
+  if (refused (req, n))
+    return;
   end = q ? q->file_size : text ? text->len : n->size;
   /* Short reads at end of file. */
   if (off < 0 || (uint64_t) off >= end) {
@@ -641,12 +669,31 @@ reply_xattr (fuse_req_t req, const char *value, size_t len, size_t size)
     fuse_reply_buf (req, value, len);
 }
 
+/* verify.status's VERIFY_XATTR begins the verification (reading it is
+ * the trigger: a read-only mount refuses every setxattr in the VFS,
+ * before FUSE sees it) and reads as the state's word.  The length asked
+ * for first is the longest word's, since the state may move on before
+ * the value is read. */
+static void
+verify_xattr (fuse_req_t req, size_t size)
+{
+  struct fs *fs = fuse_req_userdata (req);
+  const char *w;
+
+  fs_verify_start (fs);
+  w = fs_verify_word (fs);
+  reply_xattr (req, w, size == 0 ? strlen ("mismatch") : strlen (w), size);
+}
+
 static void
 fs_getxattr (fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-  const char *v = xattr_of (node_of (req, ino), name);
+  const struct fs_node *n = node_of (req, ino);
+  const char *v = xattr_of (n, name);
 
-  if (v == NULL)
+  if (n && n->status && strcmp (name, VERIFY_XATTR) == 0)
+    verify_xattr (req, size);
+  else if (v == NULL)
     fuse_reply_err (req, ENODATA);
   else
     reply_xattr (req, v, strlen (v), size);
@@ -660,6 +707,8 @@ fs_listxattr (fuse_req_t req, fuse_ino_t ino, size_t size)
   /* The list is the names, each with its NUL. */
   if (n && n->report)
     reply_xattr (req, FIXREPORT_XATTR, sizeof FIXREPORT_XATTR, size);
+  else if (n && n->status)
+    reply_xattr (req, VERIFY_XATTR, sizeof VERIFY_XATTR, size);
   else
     reply_xattr (req, "", 0, size);
 }

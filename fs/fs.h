@@ -26,6 +26,7 @@
 #include "fixreport.h"
 #include "overlay.h"
 #include "qcow2.h"
+#include "verify.h"
 
 #define FS_ROOT_INO 1
 #define FS_DISKS_INO 2
@@ -53,13 +54,19 @@ struct fs_node {
   uint64_t size;
   uint64_t alloc;                /* bytes allocated, for st_blocks */
   const struct source *file;     /* a descriptor file, or ... */
-  struct fs_text *text;          /* ... generated text (domain.xml), or ... */
+  struct fs_text *text;          /* ... generated text (domain.xml,
+                                  * verify.status), or ... */
   size_t vm;                     /* (the bundle's VM it describes) */
   char *report;                  /* (with --overlay: its guest-fix report) */
   struct stat report_st;         /* (the report the text was made from) */
+  bool status;                   /* (it is verify.status) */
+  uint64_t status_gen;           /* (the verification its text shows) */
   struct image *img;             /* ... a raw disk view, or ... */
   struct overlay *ov;            /* (its overlay, owned, with --overlay) */
   fuse_ino_t qcow2_ino;          /* (its qcow2 view) */
+  /* (atomic: why --verify=strict refuses reads of both views, once the
+   * disk's stored file is known bad; owned) */
+  char *refused;
   /* ... a qcow2 view of img (through ov when there is one). */
   pthread_mutex_t lock;          /* guards the fields below */
   struct fs_layout *layout;      /* the newest */
@@ -75,6 +82,7 @@ struct fs {
   const struct domxml_net_map *maps;   /* --network-map */
   size_t n_maps;
   bool foreground;
+  bool verify_strict;            /* --verify=strict */
 
   struct bundle *bundle;
   char **disk_paths;             /* MNT/disks/NAME.raw, for domain.xml */
@@ -87,6 +95,13 @@ struct fs {
   struct timespec time;          /* the source's mtime, for every node */
   pthread_key_t buf_key;         /* each worker's FS_MAX_READ read buffer */
   bool buf_key_made;
+  struct verify *verify;         /* when the source has a manifest */
+  /* The thread that runs it: the one caller that sets verify_started
+   * (atomic) starts it and sets the others, which fs_verify_stop reads
+   * after the workers ended. */
+  bool verify_started;
+  pthread_t verify_thread;
+  bool verify_running;
 };
 
 /* Reads are up to 1 MiB (the most FUSE sends in one request), so a
@@ -121,8 +136,28 @@ void fs_log (const struct fs *fs, const char *fmt, ...)
 void layout_put (struct fs_layout *l);
 int layout_refresh (struct fs_node *q, struct v2_error *e);
 void text_put (struct fs_text *t);
+/* A text of S (taken: freed on failure), with one reference. */
+struct fs_text *text_new (char *s, struct v2_error *e);
+/* Node N shows T from now on (its reference is taken), and has its size. */
+void node_set_text (struct fs_node *n, struct fs_text *t);
 int domain_refresh (const struct fs *fs, struct fs_node *n,
                     struct v2_error *e);
+
+/* From status.c: verify.status, and the thread that verifies. */
+/* Regenerate verify.status node N's text if the verification moved on
+ * since; N's lock held. */
+int status_refresh (const struct fs *fs, struct fs_node *n, struct v2_error *e);
+/* Begin the verification, if it has not begun, and run it on a thread
+ * of its own, if none has started.  Call it after fuse_daemonize (a fork
+ * keeps no thread).  Returns -1 (logged) when the thread cannot start. */
+int fs_verify_start (struct fs *fs);
+/* Tell the verification to stop (it notifies the kernel no more); then
+ * join its thread (idempotent).  Join before the session is destroyed:
+ * the thread invalidates the kernel's cache through it. */
+void fs_verify_cancel (struct fs *fs);
+void fs_verify_stop (struct fs *fs);
+/* The state word VERIFY_XATTR reads as. */
+const char *fs_verify_word (struct fs *fs);
 
 extern const struct fuse_lowlevel_ops fs_ops;
 

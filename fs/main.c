@@ -45,7 +45,7 @@ usage (FILE *f)
 "  -o OPTS       mount options, comma-separated: FUSE's (allow_other, ro ...)\n"
 "                and the -o spellings of the long options below:\n"
 "                overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET,\n"
-"                ignore_cid, index_dir=DIR\n"
+"                ignore_cid, index_dir=DIR, verify, verify=strict\n"
 "  --network-map SOURCE-NET=BRIDGE, --network-map SOURCE-NET=network:NET\n"
 "                put the NICs of a source network on a host bridge or a\n"
 "                libvirt network in domain.xml (default: network 'default')\n"
@@ -60,6 +60,12 @@ usage (FILE *f)
 "                keep the checkpoint indexes of gzip'd disks and archives in\n"
 "                DIR (default: the overlay DIR, if any), so that the next\n"
 "                mount of the same files need not inflate them again\n"
+"  --verify      check the files against the export's manifest (.mf) in the\n"
+"                background; MOUNTPOINT/verify.status shows the result\n"
+"                (the .cert is not checked)\n"
+"  --verify=strict\n"
+"                the same, and once a disk's file is found bad, reads of\n"
+"                that disk fail with EIO\n"
 "  --discard-overlay --yes\n"
 "                empty the overlay DIR first (SOURCE and MOUNTPOINT may\n"
 "                then be left out)\n"
@@ -125,6 +131,8 @@ struct cli {
   struct fuse_args fuse;         /* the -o options left for FUSE */
   bool allow_other;
   bool ignore_cid;               /* --ignore-cid, -o ignore_cid */
+  int verify;                    /* --verify[=strict], -o verify[=strict]:
+                                  * 0 no, 1 yes, 2 strict */
 };
 
 static void
@@ -150,6 +158,19 @@ set_option (char **field, const char *value)
   }
   free (*field);
   *field = v;
+  return 0;
+}
+
+/* --verify's VALUE: none, or "strict". */
+static int
+set_verify (struct cli *cli, const char *value)
+{
+  if (value && strcmp (value, "strict") != 0) {
+    fprintf (stderr, "v2vfs: verify=%s: the only value verify takes is "
+             "strict\n", value);
+    return -1;
+  }
+  cli->verify = value ? 2 : 1;
   return 0;
 }
 
@@ -198,7 +219,8 @@ fuse_option_known (const char *opt)
   return false;
 }
 
-enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP, KEY_IGNORE_CID, KEY_INDEX_DIR };
+enum { KEY_OVERLAY, KEY_OWNER, KEY_NET_MAP, KEY_IGNORE_CID, KEY_INDEX_DIR,
+       KEY_VERIFY };
 
 static const struct fuse_opt v2vfs_mount_opts[] = {
   FUSE_OPT_KEY ("overlay=", KEY_OVERLAY),
@@ -206,6 +228,8 @@ static const struct fuse_opt v2vfs_mount_opts[] = {
   FUSE_OPT_KEY ("network_map=", KEY_NET_MAP),
   FUSE_OPT_KEY ("ignore_cid", KEY_IGNORE_CID),
   FUSE_OPT_KEY ("index_dir=", KEY_INDEX_DIR),
+  FUSE_OPT_KEY ("verify", KEY_VERIFY),
+  FUSE_OPT_KEY ("verify=", KEY_VERIFY),
   FUSE_OPT_END
 };
 
@@ -224,10 +248,12 @@ mount_option (void *data, const char *arg, int key,
   case KEY_NET_MAP: return add_net_map (cli, value + 1);
   case KEY_IGNORE_CID: cli->ignore_cid = true; return 0;
   case KEY_INDEX_DIR: return set_option (&cli->index_dir, value + 1);
+  case KEY_VERIFY: return set_verify (cli, value ? value + 1 : NULL);
   case FUSE_OPT_KEY_OPT:
     if (!fuse_option_known (arg)) {
       fprintf (stderr, "v2vfs: -o %s: unknown option (v2vfs's own are "
-               "overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET, ignore_cid and index_dir=DIR; "
+               "overlay=DIR, owner=USER[:GROUP], network_map=NET=TARGET, ignore_cid, "
+               "index_dir=DIR and verify[=strict]; "
                "see v2vfs(1) for the FUSE ones)\n", arg);
       return -1;
     }
@@ -353,6 +379,7 @@ main (int argc, char **argv)
     { "yes", no_argument, NULL, 'y' },
     { "ignore-cid", no_argument, NULL, 'I' },
     { "index-dir", required_argument, NULL, 'X' },
+    { "verify", optional_argument, NULL, 'C' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
   };
@@ -409,6 +436,10 @@ main (int argc, char **argv)
     case 'I': cli.ignore_cid = true; break;
     case 'X':
       if (set_option (&cli.index_dir, optarg) == -1)
+        goto out;
+      break;
+    case 'C':
+      if (set_verify (&cli, optarg) == -1)
         goto out;
       break;
     case 'h': usage (stdout); ret = 0; goto out;
@@ -505,6 +536,14 @@ main (int argc, char **argv)
   }
   fs.uid = uid;
   fs.gid = gid;
+  if (cli.verify && fs.verify == NULL) {
+    fprintf (stderr, "v2vfs: --verify: %s has no manifest (.mf) to check "
+             "against\n", argv[optind]);
+    goto out;
+  }
+  fs.verify_strict = cli.verify == 2;
+  if (cli.verify)
+    verify_begin (fs.verify);    /* its thread starts after daemonizing */
 
   /* The user's -o options come after v2vfs's own, so `ro` wins. */
   if (fuse_opt_add_arg (&args, argv[0]) == -1 ||
@@ -539,8 +578,9 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: cannot daemonize\n");
     goto out_unmount;
   }
-
   bundle_start_indexing (b);
+  if (cli.verify)
+    fs_verify_start (&fs);       /* a failure is logged, and in the status */
   cfg = fuse_loop_cfg_create ();
   if (cfg == NULL) {
     fs_log (&fs, "out of memory");
@@ -552,7 +592,13 @@ main (int argc, char **argv)
   fuse_loop_cfg_destroy (cfg);
 
  out_unmount:
+  /* The verify thread drops the kernel's cache through the session, and
+   * the kernel may make it wait for a read that the loop, ended by a
+   * signal, no longer answers: the unmount closes the channel, which
+   * fails such reads, and the session stays until the thread is joined. */
+  fs_verify_cancel (&fs);
   fuse_session_unmount (se);
+  fs_verify_stop (&fs);
  out_signals:
   fuse_remove_signal_handlers (se);
  out_session:

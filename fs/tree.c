@@ -180,6 +180,30 @@ text_put (struct fs_text *t)
   }
 }
 
+struct fs_text *
+text_new (char *s, struct v2_error *e)
+{
+  struct fs_text *t = calloc (1, sizeof *t);
+
+  if (t == NULL) {
+    free (s);
+    v2_err (e, ENOMEM, "out of memory");
+    return NULL;
+  }
+  t->s = s;
+  t->len = strlen (s);
+  t->refs = 1;
+  return t;
+}
+
+void
+node_set_text (struct fs_node *n, struct fs_text *t)
+{
+  text_put (n->text);
+  n->text = t;
+  n->size = n->alloc = t->len;
+}
+
 /* Whether two stats are of the same file, unchanged.  A missing report
  * has st_ino 0. */
 static bool
@@ -200,19 +224,9 @@ domain_text (const struct fs *fs, size_t vm, const struct fixreport_result *fix,
     .maps = fs->maps, .n_maps = fs->n_maps,
     .disk_bus = fix->disk_bus, .virtio_net = fix->virtio_net,
   };
-  struct fs_text *t = calloc (1, sizeof *t);
+  char *s = domxml_generate (&fs->bundle->vms[vm], &o, e);
 
-  if (t == NULL) {
-    v2_err (e, ENOMEM, "out of memory");
-    return NULL;
-  }
-  if ((t->s = domxml_generate (&fs->bundle->vms[vm], &o, e)) == NULL) {
-    free (t);
-    return NULL;
-  }
-  t->len = strlen (t->s);
-  t->refs = 1;
-  return t;
+  return s ? text_new (s, e) : NULL;
 }
 
 /* Make domain.xml node N follow its report: regenerate the text if the
@@ -238,9 +252,7 @@ domain_refresh (const struct fs *fs, struct fs_node *n, struct v2_error *e)
   if (fixreport_read (n->report, &fix, e) == -1 ||
       (t = domain_text (fs, n->vm, &fix, e)) == NULL)
     return -1;
-  text_put (n->text);
-  n->text = t;
-  n->size = n->alloc = t->len;
+  node_set_text (n, t);
   n->report_st = st;
   return 0;
 }
@@ -282,12 +294,30 @@ add_domains (struct fs *fs, struct bundle *b, struct v2_error *e)
         return -1;
     }
     else {
-      if ((n->text = domain_text (fs, i, &unfixed, e)) == NULL)
+      struct fs_text *t = domain_text (fs, i, &unfixed, e);
+      if (t == NULL)
         return -1;
-      n->size = n->alloc = n->text->len;
+      node_set_text (n, t);
     }
   }
   return 0;
+}
+
+/* verify.status, when the source has a manifest. */
+static int
+add_status (struct fs *fs, struct bundle *b, struct v2_error *e)
+{
+  const struct bundle_file *mf = verify_manifest_of (b);
+  struct fs_node *n;
+
+  if (mf == NULL)
+    return 0;
+  if ((fs->verify = verify_new (b, mf, e)) == NULL ||
+      add_node (fs, FS_ROOT_INO, "verify.status", S_IFREG | 0444, e) == -1)
+    return -1;
+  n = &fs->nodes[fs->n_nodes - 1];
+  n->status = true;
+  return status_refresh (fs, n, e);
 }
 
 int
@@ -341,46 +371,32 @@ fs_build (struct fs *fs, struct bundle *b, struct overlay_store *store,
 
     /* A snapshot chain: what its deltas change above the base. */
     if (img->parent) {
-      struct fs_text *t = calloc (1, sizeof *t);
-      if (t == NULL || (t->s = image_changes_json (img, e)) == NULL) {
-        free (t);
-        return t ? -1 : v2_err (e, ENOMEM, "out of memory");
-      }
-      t->len = strlen (t->s);
-      t->refs = 1;
+      char *s = image_changes_json (img, e);
+      struct fs_text *t = s ? text_new (s, e) : NULL;
+      if (t == NULL)
+        return -1;
       if (add_disk_node (fs, img, "changed", 0444, e) == -1) {
         text_put (t);
         return -1;
       }
       n = &fs->nodes[fs->n_nodes - 1];
-      n->text = t;
-      n->size = n->alloc = t->len;
+      node_set_text (n, t);
     }
   }
+  if (add_status (fs, b, e) == -1)
+    return -1;
   return add_domains (fs, b, e);
 }
 
 void
 fs_tune_readahead (const struct fs *fs, const char *mnt)
 {
-  CLEANUP_FREE char *real = realpath (mnt, NULL), *line = NULL;
-  char dev[64] = "", path[128];
-  size_t cap = 0;
+  CLEANUP_FREE char *real = realpath (mnt, NULL);
+  char dev[64], path[128];
   FILE *f;
 
-  if (real == NULL || (f = fopen ("/proc/self/mountinfo", "re")) == NULL)
-    return;
-  /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..."; the last match is ours. */
-  while (getline (&line, &cap, f) > 0) {
-    char d[64], mp[4096];
-    if (sscanf (line, "%*s %*s %63s %*s %4095s", d, mp) != 2)
-      continue;
-    mountinfo_unescape (mp);
-    if (strcmp (mp, real) == 0 && strstr (line, " - fuse.v2vfs "))
-      snprintf (dev, sizeof dev, "%s", d);
-  }
-  fclose (f);
-  if (dev[0] == '\0')
+  /* The last mount there is ours. */
+  if (real == NULL || !mountinfo_find (real, "fuse.v2vfs", dev, sizeof dev))
     return;
   snprintf (path, sizeof path, "/sys/class/bdi/%s/read_ahead_kb", dev);
   f = fopen (path, "we");
@@ -400,6 +416,8 @@ fs_free (struct fs *fs)
   size_t i;
   int ret = 0;
 
+  fs_verify_stop (fs);
+  verify_free (fs->verify);
   for (i = 0; i < fs->n_nodes; i++) {
     struct fs_node *n = &fs->nodes[i];
     if (n->ov && overlay_close (n->ov, &e) == -1) {
@@ -409,6 +427,7 @@ fs_free (struct fs *fs)
     free (n->name);
     text_put (n->text);
     free (n->report);
+    free (n->refused);
     layout_put (n->layout);
     layout_put (n->cached);
     pthread_mutex_destroy (&n->lock);

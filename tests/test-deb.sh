@@ -77,6 +77,7 @@ done
 got=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | LC_ALL=C sort)
 want=$(printf '%s\n' ./usr/bin/v2vfs ./usr/bin/v2vfs-boot ./usr/bin/v2vfs-fix \
            ./usr/bin/v2vfs-sync ./usr/share/man/man1/v2vfs-sync.1.gz \
+           ./usr/bin/v2vfs-verify ./usr/share/man/man1/v2vfs-verify.1.gz \
            ./usr/share/doc/v2vfs/changelog.gz ./usr/share/doc/v2vfs/copyright \
            ./usr/share/man/man1/v2vfs-boot.1.gz ./usr/share/man/man1/v2vfs-fix.1.gz \
            ./usr/share/man/man1/v2vfs.1.gz | LC_ALL=C sort)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make install and make uninstall of this build tree, into a DESTDIR:
 #   1. with the configured prefix, and again with prefix=/opt/v2vfs given
-#      to make: exactly the four programs and their four manual pages
+#      to make: exactly the five programs and their five manual pages
 #      land under DESTDIR, where bindir and man1dir say;
 #   2. the installed programs run: v2vfs --version and v2vfs-fix
 #      --version print this version, and each --help prints its usage;
@@ -51,12 +51,13 @@ check_prefix ()
     got=$(cd "$dest" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort)
     want=$(printf '%s\n' "$bin/v2vfs" "$bin/v2vfs-boot" "$bin/v2vfs-fix" \
                "$bin/v2vfs-sync" "$man1/v2vfs-sync.1" \
+               "$bin/v2vfs-verify" "$man1/v2vfs-verify.1" \
                "$man1/v2vfs-boot.1" "$man1/v2vfs-fix.1" "$man1/v2vfs.1" |
                LC_ALL=C sort)
     [ "$got" = "$want" ] ||
         fail "$label: make install put these files under DESTDIR:"$'\n'"$got"$'\n'"expected:"$'\n'"$want"
 
-    for p in v2vfs v2vfs-boot v2vfs-fix v2vfs-sync; do
+    for p in v2vfs v2vfs-boot v2vfs-fix v2vfs-sync v2vfs-verify; do
         [ -x "$dest$bin/$p" ] || fail "$label: $bin/$p is not executable"
         out=$("$dest$bin/$p" --help 2>&1) ||
             fail "$label: $p --help failed: $out"
@@ -74,7 +75,7 @@ check_prefix ()
     [ "$out" = "v2vfs-fix $PACKAGE_VERSION" ] ||
         fail "$label: v2vfs-fix --version printed '$out'"
 
-    for page in v2vfs v2vfs-boot v2vfs-fix v2vfs-sync; do
+    for page in v2vfs v2vfs-boot v2vfs-fix v2vfs-sync v2vfs-verify; do
         out=$(groff -man -Tutf8 -ww -z "$dest$man1/$page.1" 2>&1) ||
             fail "$label: groff failed on $page.1: $out"
         [ -z "$out" ] || fail "$label: groff warns about $page.1:"$'\n'"$out"

@@ -111,7 +111,7 @@ r=0
 mount -t fuse.v2vfs vm.ova mnt -o overlay=ovl,overlya=x 2> err || r=$?
 cat err
 [ "$r" -ne 0 ] || fail "an unknown -o option was accepted"
-grep -qx "v2vfs: -o overlya=x: unknown option (v2vfs's own are overlay=DIR, owner=USER\[:GROUP\], network_map=NET=TARGET and ignore_cid; see v2vfs(1) for the FUSE ones)" err ||
+grep -qx "v2vfs: -o overlya=x: unknown option (v2vfs's own are overlay=DIR, owner=USER\[:GROUP\], network_map=NET=TARGET, ignore_cid, index_dir=DIR and verify\[=strict\]; see v2vfs(1) for the FUSE ones)" err ||
     fail "no clear error for an unknown option"
 assert_not_mounted mnt
 [ "$(tree_sums vm.ova)" = "$sums" ] || fail "the OVA changed"

@@ -3,7 +3,8 @@
 # it.
 #   1. Two disks, a monolithicSparse one and a streamOptimized one, listed in
 #      References in one order and in the DiskSection in the other: the
-#      mount shows vm.ovf and vm.mf at the top (byte-identical) and the disks
+#      mount shows vm.ovf and vm.mf at the top (byte-identical), the
+#      manifest's verify.status (test-verify.sh checks it), and the disks
 #      in DiskSection order.
 #   2. A disk whose OVF capacity (2, in "byte * 2^30" units) is larger than
 #      its VMDK (1 GiB + 7 sectors): the view is the OVF capacity and its
@@ -55,8 +56,8 @@ mnt=$d/mnt
 v2vfs_mount "$d/dir/vm.ovf" "$mnt"
 # Directory order as readdir returns it (ls -U: unsorted).
 got=$(view_listing "$mnt")
-[ "$got" = "disks vm.ovf vm.mf " ] ||
-    fail "top level holds '$got', expected 'disks vm.ovf vm.mf '"
+[ "$got" = "disks vm.ovf vm.mf verify.status " ] ||
+    fail "top level holds '$got', expected 'disks vm.ovf vm.mf verify.status '"
 cmp "$d/dir/vm.ovf" "$mnt/vm.ovf" || fail "vm.ovf differs from the original"
 cmp "$d/dir/vm.mf" "$mnt/vm.mf" || fail "vm.mf differs from the original"
 got=$(view_listing "$mnt/disks")

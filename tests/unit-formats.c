@@ -14,6 +14,8 @@
 
 #include "byteorder.h"
 #include "cleanup.h"
+#include "input-limits.h"
+#include "manifest.h"
 #include "names.h"
 #include "ovf.h"
 #include "source.h"
@@ -593,6 +595,110 @@ test_vmx_many_lines (void)
   vmx_free (&v);
 }
 
+/* ---- Manifests ----------------------------------------------------------- */
+
+#define H40 "0123456789abcdef0123456789ABCDEF01234567"
+#define H64 H40 "89abcdef0123456789abcdef"
+#define H128 H64 H64
+
+static void
+test_manifest (void)
+{
+  static const struct {
+    const char *text;
+    size_t len;                  /* 0: strlen */
+    size_t n;                    /* entries, when it parses */
+    const char *name0;
+    int algo0, line0;
+    const char *error;
+  } cases[] = {
+    /* ovftool: CRLF; hex digits of either case */
+    { "SHA1(vm.ovf)= " H40 "\r\nSHA1(vm-disk1.vmdk)= " H40 "\r\n", 0, 2,
+      "vm.ovf", MANIFEST_SHA1, 1, NULL },
+    /* coreutils --tag, blanks around the line, no newline at the end */
+    { "  SHA256 (disk one.vmdk) = " H64 " \t", 0, 1, "disk one.vmdk",
+      MANIFEST_SHA256, 1, NULL },
+    { "\n\r\nSHA512(./vm.ovf)=" H128 "\n", 0, 1, "vm.ovf", MANIFEST_SHA512, 3, NULL },
+    /* the name runs to the last ')' before the last '=' */
+    { "SHA1(a(1)=b.vmdk)= " H40 "\n", 0, 1, "a(1)=b.vmdk", MANIFEST_SHA1, 1, NULL },
+    { "", 0, 0, NULL, 0, 0, NULL },
+    { "garbage\n", 0, 0, NULL, 0, 0,
+      "x.mf: line 1: not a digest line (ALGO(FILE)= HEX): 'garbage'" },
+    { "SHA1(vm.ovf= " H40 "\n", 0, 0, NULL, 0, 0,
+      "x.mf: line 1: not a digest line (ALGO(FILE)= HEX): 'SHA1(vm.ovf= " H40 "'" },
+    { "MD5(vm.ovf)= 0123\n", 0, 0, NULL, 0, 0,
+      "x.mf: line 1: unknown digest algorithm 'MD5' (SHA1, SHA256 and SHA512 "
+      "are known): 'MD5(vm.ovf)= 0123'" },
+    { "SHA1(vm.ovf)= " H40 "\nSHA1(d.vmdk)= " H64 "\n", 0, 0, NULL, 0, 0,
+      "x.mf: line 2: a SHA1 digest has 40 hex digits, not 64: 'SHA1(d.vmdk)= "
+      H64 "'" },
+    { "SHA256(vm.ovf)= " H40 "\n", 0, 0, NULL, 0, 0,
+      "x.mf: line 1: a SHA256 digest has 64 hex digits, not 40: 'SHA256(vm.ovf)= "
+      H40 "'" },
+    { "SHA1(vm.ovf)= 0123456789abcdef0123456789abcdef0123456g", 0, 0, NULL, 0, 0,
+      "x.mf: line 1: the digest is not hexadecimal: 'SHA1(vm.ovf)= "
+      "0123456789abcdef0123456789abcdef0123456g'" },
+    { "SHA1(../etc/shadow)= " H40, 0, 0, NULL, 0, 0,
+      "x.mf: line 1: file name '../etc/shadow' is '.' or '..'" },
+    { "SHA1(/etc/shadow)= " H40, 0, 0, NULL, 0, 0,
+      "x.mf: line 1: file name '/etc/shadow' is absolute" },
+    { "SHA1()= " H40, 0, 0, NULL, 0, 0, "x.mf: line 1: file name '' is empty" },
+    { "SHA1(a\033b)= " H40, 0, 0, NULL, 0, 0,
+      "x.mf: line 1: file name 'a\\x1bb' contains a control character" },
+    { "SHA1(vm.ovf)= " H40 "\nSHA1(d)= " H40 "\nSHA256 (vm.ovf) = " H64, 0, 0, NULL, 0, 0,
+      "x.mf: line 3: a second digest for 'vm.ovf' (the first is on line 1)" },
+    { "SHA1(vm.ovf)= " H40 "\nSH\0A1", 14 + 40 + 1 + 5, 0, NULL, 0, 0,
+      "x.mf: line 2: a NUL byte: not a manifest" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const char *t = cases[i].text;
+    struct v2_error e = { 0 };
+    struct manifest m;
+    int r = manifest_parse (t, cases[i].len ? cases[i].len : strlen (t),
+                            "x.mf", &m, &e);
+
+    CHECK ((r == -1) == (cases[i].error != NULL), "case %zu: %s", i, e.msg);
+    if (cases[i].error)
+      CHECK_STR (e.msg, cases[i].error);
+    else if (r == 0) {
+      CHECK (m.n == cases[i].n, "case %zu: %zu entries", i, m.n);
+      if (m.n > 0) {
+        const struct manifest_entry *x = &m.entries[0];
+        CHECK_STR (x->name, cases[i].name0);
+        CHECK ((int) x->algo == cases[i].algo0 && x->line == cases[i].line0,
+               "case %zu: algo %d line %d", i, (int) x->algo, x->line);
+        size_t want = x->algo == MANIFEST_SHA1 ? 20 : x->algo == MANIFEST_SHA256 ? 32 : 64;
+        CHECK (x->digest[0] == 0x01 && x->digest[19] == 0x67 &&
+               x->digest_len == want, "case %zu: digest", i);
+        CHECK (manifest_find (&m, cases[i].name0) == x, "case %zu: find", i);
+      }
+    }
+    manifest_free (&m);
+  }
+}
+
+/* LIMIT_MANIFEST_LINES lines parse; one more is refused. */
+static void
+test_manifest_lines (void)
+{
+  CLEANUP_FREE char *text = malloc (LIMIT_MANIFEST_LINES + 1);
+  struct v2_error e = { 0 };
+  struct manifest m;
+
+  if (text == NULL)
+    abort ();
+  memset (text, '\n', LIMIT_MANIFEST_LINES + 1);
+  CHECK (manifest_parse (text, LIMIT_MANIFEST_LINES, "x.mf", &m, &e) == 0,
+         "%s", e.msg);
+  manifest_free (&m);
+  CHECK (manifest_parse (text, LIMIT_MANIFEST_LINES + 1, "x.mf", &m, &e) == -1,
+         "past the limit: parsed");
+  CHECK_STR (e.msg, "x.mf: more than 100000 lines: not a manifest");
+  manifest_free (&m);
+}
+
 /* ---- The model's switches ---------------------------------------------- */
 
 #define OVF_HEAD "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" " \
@@ -686,5 +792,7 @@ main (void)
   test_names ();
   test_vmx_many_lines ();
   test_vm_switches ();
+  test_manifest ();
+  test_manifest_lines ();
   return unit_report ("unit-formats");
 }
