@@ -14,8 +14,9 @@
 # Oracles: qemu-img compare of each raw and qcow2 view against the raw
 # image and the uncompressed VMDK; gzip -t and zcat for the fixtures.
 # Then: the index is saved in --index-dir (or the overlay DIR) and loaded
-# by the next mount, a damaged index file is ignored, and truncated or
-# corrupt gzip data is refused at mount or fails reads with EIO.
+# by the next mount, a damaged index file is ignored, the manifest of a
+# gzip'd OVA checks out (--verify), and truncated or corrupt gzip data is
+# refused at mount or fails reads with EIO.
 set -euo pipefail
 source "$(dirname "$0")/functions.sh"
 requires qemu-img python3 tar gzip
@@ -77,7 +78,9 @@ gz_ovf ()
 EOF
 }
 gz_ovf gzip > "$d/pack/vm.ovf"
-(cd "$d/pack" && tar --format=ustar -cf ../vm.ova vm.ovf stream.vmdk.gz sparse.vmdk ovft.vmdk.gz) ||
+# The manifest covers the stored bytes: the gzip'd files as they are.
+(cd "$d/pack" && sha256sum --tag vm.ovf stream.vmdk.gz sparse.vmdk ovft.vmdk.gz > vm.mf &&
+     tar --format=ustar -cf ../vm.ova vm.ovf vm.mf stream.vmdk.gz sparse.vmdk ovft.vmdk.gz) ||
     fail "tar failed"
 gzip -c "$d/vm.ova" > "$d/vm.ova.gz"
 cp "$d/vm.ova.gz" "$d/vm.tgz"
@@ -141,13 +144,20 @@ v2vfs_unmount "$d/mnt"
 
 # 2. vm.ova.gz and vm.tgz: the archive inflated once at mount, then served
 # through its index; with --overlay, the indexes go to the overlay DIR.
+# The manifest inside is checked against the members as the tar holds them.
 for ova in vm.ova.gz vm.tgz; do
-    v2vfs_mount --overlay "$d/ovl-$ova" "$d/$ova" "$d/mnt" 2> "$d/log-$ova"
+    v2vfs_mount --verify --overlay "$d/ovl-$ova" "$d/$ova" "$d/mnt" 2> "$d/log-$ova"
     expect_lines "$d/log-$ova" \
         "^v2vfs: $d/$ova: gzip index built while opening ([0-9]* checkpoints, every 1024 KiB); kept in $d/ovl-$ova$" \
         "^v2vfs: $d/$ova:sparse.vmdk: gzip index being built in the background"
     cmp "$d/pack/vm.ovf" "$d/mnt/vm.ovf" || fail "$ova: vm.ovf differs"
     check "$d/mnt" "$ova"
+    for i in $(seq 600); do
+        IFS= read -r line < "$d/mnt/verify.status"
+        case $line in pending:*) sleep 0.1 ;; *) break ;; esac
+    done
+    [ "$line" = "ok: 4 files match vm.mf" ] ||
+        fail "$ova: verify.status says '$line'"
     wait_indexes "$d/ovl-$ova" 4
     v2vfs_unmount "$d/mnt"
 done
