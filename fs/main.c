@@ -568,11 +568,11 @@ main (int argc, char **argv)
     fprintf (stderr, "v2vfs: cannot install signal handlers\n");
     goto out_session;
   }
-  if (fuse_session_mount (se, mnt) == -1) {
+  if (fuse_session_mount (se, mnt_abs) == -1) {
     fprintf (stderr, "v2vfs: %s: mount failed\n", mnt);
     goto out_signals;
   }
-  fs_tune_readahead (&fs, mnt);
+  fs_tune_readahead (&fs, mnt_abs);
   /* The parent returns only after this, when the mount is in place. */
   if (fuse_daemonize (foreground) == -1) {
     fprintf (stderr, "v2vfs: cannot daemonize\n");
