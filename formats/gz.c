@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,6 +648,9 @@ background (void *arg)
 int
 gz_start (struct gz *gz)
 {
+  sigset_t all, old;
+  int r;
+
   if (gz->thread_started)
     return 0;
   /* Completed while opening, before the directory existed (the overlay
@@ -657,7 +661,13 @@ gz_start (struct gz *gz)
                                  &(struct v2_error) { 0 }) == 0;
     return 0;
   }
-  if (pthread_create (&gz->thread, NULL, background, gz) != 0)
+  /* The thread takes no signals: a program's handlers (FUSE's end the
+   * session) must run in its own threads, whose waits they interrupt. */
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+  r = pthread_create (&gz->thread, NULL, background, gz);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (r != 0)
     return -1;
   gz->thread_started = true;
   return 0;
