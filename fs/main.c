@@ -357,10 +357,12 @@ report_indexes (const struct bundle *b, const char *dir)
     for (size_t j = 0; j < cg->n; j++) {
       struct gz_stats st;
       gz_stats (cg->v[j], &st);
-      fprintf (stderr, "v2vfs: %s: gzip index %s (%zu checkpoints, every "
-               "%" PRIu64 " KiB)%s%s\n", gz_name (cg->v[j]),
+      fprintf (stderr, "v2vfs: %s: gzip index %s (%zu checkpoint%s%s, "
+               "every %" PRIu64 " KiB)%s%s\n", gz_name (cg->v[j]),
                st.loaded ? "loaded" : st.complete ? "built while opening" :
-               "being built in the background", st.points, st.spacing / 1024,
+               "being built in the background", st.points,
+               st.points == 1 ? "" : "s", st.complete ? "" : " so far",
+               st.spacing / 1024,
                dir && !st.loaded ? "; kept in " : "",
                dir && !st.loaded ? dir : "");
     }

@@ -120,7 +120,7 @@ v2vfs_mount --index-dir "$d/idx" "$d/vm.ova" "$d/mnt" 2> "$d/log1"
 cat "$d/log1"
 expect_lines "$d/log1" \
     "^v2vfs: $d/vm.ova:stream.vmdk.gz: gzip index built while opening ([0-9]* checkpoints, every 1024 KiB); kept in $d/idx$" \
-    "^v2vfs: $d/vm.ova:sparse.vmdk: gzip index being built in the background (1 checkpoints, every 1024 KiB); kept in $d/idx$" \
+    "^v2vfs: $d/vm.ova:sparse.vmdk: gzip index being built in the background (1 checkpoint so far, every 1024 KiB); kept in $d/idx$" \
     "^v2vfs: $d/vm.ova:ovft.vmdk.gz: gzip index built while opening ([0-9]* checkpoints, every 1024 KiB); kept in $d/idx$"
 check "$d/mnt" "gzip'd members"
 wait_indexes "$d/idx" 3
