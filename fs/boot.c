@@ -70,6 +70,7 @@ struct boot {
   virStreamPtr st;
   char line[LINE_MAX_BYTES];
   size_t line_len;
+  bool cr;                       /* the last byte was a carriage return */
   double last_bytes;             /* when the console last said something */
   bool seen, stream_done;
   char *ready_line;
@@ -371,7 +372,11 @@ check_line (struct boot *b)
 
 /* Console bytes: print whole lines, and match each against the pattern.
  * A prompt ("login: ") ends with no newline: a part line is matched once
- * the console has been quiet for PROMPT_QUIET seconds. */
+ * the console has been quiet for PROMPT_QUIET seconds.  A carriage
+ * return not followed by a newline starts the line over, as on a
+ * terminal: systemd's "A start job is running" status ends with one and
+ * no newline, and the next line written (a guest's marker) would
+ * otherwise be glued to it. */
 #define PROMPT_QUIET 0.5
 static void
 console_bytes (struct boot *b, const char *p, size_t n)
@@ -381,8 +386,13 @@ console_bytes (struct boot *b, const char *p, size_t n)
   for (i = 0; i < n; i++) {
     if (p[i] == '\n')
       check_line (b);
-    else if (p[i] != '\r' && b->line_len < sizeof b->line - 1)
-      b->line[b->line_len++] = p[i];
+    else if (p[i] != '\r') {
+      if (b->cr)
+        b->line_len = 0;
+      if (b->line_len < sizeof b->line - 1)
+        b->line[b->line_len++] = p[i];
+    }
+    b->cr = p[i] == '\r';
   }
   b->last_bytes = monotonic_seconds ();
 }
