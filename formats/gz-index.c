@@ -94,9 +94,12 @@ point_ok (const struct gz_point *pt, const struct gz_point *prev,
 {
   if (prev == NULL)
     return pt->out == 0 && pt->in == 0 && pt->kind == GZ_POINT_MEMBER;
+  /* A block point's bits come from the byte before it; a member's start
+   * has neither bits nor window. */
   return pt->out > prev->out && pt->in >= prev->in && pt->in <= in_size &&
     pt->bits <= 7 && pt->wlen <= GZ_WINDOW &&
-    (pt->kind == GZ_POINT_BLOCK || (pt->kind == GZ_POINT_MEMBER && !pt->bits));
+    ((pt->kind == GZ_POINT_BLOCK && (pt->bits == 0 || pt->in > 0)) ||
+     (pt->kind == GZ_POINT_MEMBER && !pt->bits && !pt->wlen));
 }
 
 int
@@ -157,7 +160,10 @@ gz_index_load (const char *dir, const char *identity, uint64_t in_size,
     }
     ix->n = i + 1;
   }
-  if (p != end || ix->size < ix->points[n - 1].out)
+  /* The size, too, is a number from the file: no more than deflate can
+   * make of the compressed bytes. */
+  if (p != end || ix->size < ix->points[n - 1].out ||
+      ix->size / GZ_MAX_RATIO > in_size)
     goto bad;
   return 1;
 
